@@ -1,0 +1,1 @@
+"""Built-in platform connectors: one plugin module per platform."""

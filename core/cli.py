@@ -1,0 +1,103 @@
+"""The `postgen` command line. Commands come from plugins (`postgen_register_commands`),
+built-in ones included, so this module only builds the group and maps errors to exit codes.
+
+Exit codes: 0 ok, 1 problems found, 2 usage or input error (3: some posts deferred, see publish).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_INPUT = 0, 1, 2
+
+
+class AppContext:
+    """What every command shares: the config path, loaded on first use."""
+
+    def __init__(self, config_path: str | None):
+        self.config_path = config_path
+        self._config = None
+
+    @property
+    def config(self):  # -> postgen.config.Config
+        if self._config is None:
+            from .config import load_config
+
+            self._config = load_config(self.config_path)
+        return self._config
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+class PostgenError(click.ClickException):
+    """A known failure (bad config, corrupt run file, lock held...): message and exit code 2."""
+
+    exit_code = EXIT_INPUT
+
+
+class PostgenGroup(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except _known_errors() as exc:
+            raise PostgenError(str(exc)) from exc
+
+
+def _known_errors() -> tuple[type[BaseException], ...]:
+    from .config import ConfigError
+    from .connector import PublishError
+    from .generator import GeneratorError
+    from .plugins import PluginError
+    from .runfile import RunFileError, RunLocked
+    from .source import SourceError
+
+    return (ConfigError, PluginError, RunFileError, RunLocked, SourceError, GeneratorError, PublishError)
+
+
+HELP = """Turn a video into a week of social posts, and publish them safely.
+
+\b
+Start:   postgen run --dry-run            # pick a video, write runs/<date>-<id>.md
+Review:  postgen show latest              # edit the file by hand if you like
+Check:   postgen validate latest
+Preview: postgen publish latest --dry-run  # exactly what would be sent
+"""
+
+
+def make_cli() -> click.Group:
+    """A fresh `postgen` group with every plugin's commands added."""
+
+    @click.group(cls=PostgenGroup, help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
+    @click.version_option(__version__, prog_name="postgen")
+    @click.option("--config", "config_path", type=click.Path(dir_okay=False), envvar="POSTGEN_CONFIG",
+                  help="Config file (default: ./postgen.toml, else built-in defaults).")
+    @click.pass_context
+    def cli(ctx: click.Context, config_path: str | None) -> None:
+        ctx.obj = AppContext(config_path)
+
+    from .plugins import get_plugin_manager
+
+    get_plugin_manager().hook.postgen_register_commands(cli=cli)
+    return cli
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point."""
+    from .plugins import PluginError
+
+    try:
+        cli = make_cli()
+    except PluginError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_INPUT)
+    cli.main(args=argv, prog_name="postgen")
+
+
+def runs_dir(app: AppContext) -> Path:
+    return app.config.runs_path

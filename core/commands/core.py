@@ -1,0 +1,148 @@
+"""Built-in commands that read and import runs: plugins, import, status, show."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from postgen import hookimpl
+from postgen.cli import EXIT_INPUT, AppContext, pass_app
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def plugins(as_json: bool) -> None:
+    """List every plugin and what it provides: sources, generators, frameworks, connectors."""
+    from postgen import registry
+    from postgen.plugins import get_plugin_manager, plugin_version
+
+    pm = get_plugin_manager()
+    provided: dict[str, dict[str, list[str]]] = {}
+    for reg in registry.ALL:
+        for entry in reg.entries():
+            provided.setdefault(entry.plugin, {}).setdefault(reg.kind + "s", []).append(entry.name)
+    rows = []
+    for name, plugin in pm.list_name_plugin():
+        hooks = sorted(impl.name for impl in pm.get_hookcallers(plugin) or [])
+        rows.append({"name": name, "version": plugin_version(name), "hooks": hooks, **provided.get(name, {})})
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        click.echo(f"{row['name']} {row['version']}")
+        click.echo(f"  hooks: {', '.join(row['hooks'])}")
+        for kind in ("sources", "generators", "frameworks", "connectors"):
+            if row.get(kind):
+                click.echo(f"  {kind}: {', '.join(row[kind])}")
+
+
+@click.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace an existing run file of the same id.")
+@pass_app
+def import_(app: AppContext, file: Path, force: bool) -> None:
+    """Import a run file in the old seed layout (no state block) into runs/."""
+    from postgen import runfile
+    from postgen.checks import check_post
+    from postgen.importer import import_seed
+    from postgen.models import PostState
+
+    report = import_seed(file)
+    run = report.run
+    for post in run.posts:
+        post.problems = check_post(post, run, config=app.config)
+        post.state = PostState.failed if post.errors else PostState.ready
+    target = runfile.path_for(app.config.runs_path, run)
+    if target.exists() and not force:
+        raise click.ClickException(f"{target} already exists; use --force to replace it")
+    with runfile.locked(target):
+        runfile.save(target, run)
+    for note in report.notes:
+        click.echo(f"note: {note}")
+    failed = [p for p in run.posts if p.errors]
+    click.echo(f"imported {len(run.posts)} posts into {target} ({len(run.posts) - len(failed)} ready, {len(failed)} with errors)")
+    for post in failed:
+        for problem in post.errors:
+            click.echo(f"  {post.id}: {problem.message}")
+
+
+def _load_all(runs_dir: Path):
+    from postgen import runfile
+
+    out = []
+    for path in runfile.list_runs(runs_dir):
+        try:
+            out.append((path, runfile.load(path), None))
+        except runfile.RunFileError as exc:
+            out.append((path, None, str(exc)))
+    return out
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def status(app: AppContext, as_json: bool) -> None:
+    """Every run and the state of each of its posts."""
+    runs = _load_all(app.config.runs_path)
+    if as_json:
+        data = []
+        for path, run, error in runs:
+            if run is None:
+                data.append({"file": str(path), "error": error})
+                continue
+            data.append({
+                "file": str(path),
+                "id": run.id,
+                "video": run.video.title,
+                "posts": [
+                    {
+                        "id": p.id,
+                        "state": p.state.value,
+                        "scheduled_at": p.scheduled_at.isoformat() if p.scheduled_at else None,
+                        "approved": p.approved,
+                        "url": p.publication.url if p.publication else None,
+                        "last_error": p.last_error,
+                    }
+                    for p in run.posts
+                ],
+            })
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        if not runs:
+            click.echo(f"no runs in {app.config.runs_path} yet: try 'postgen run --dry-run'")
+        for path, run, error in runs:
+            if run is None:
+                click.echo(f"{path.name}: UNREADABLE: {error}")
+                continue
+            counts: dict[str, int] = {}
+            for p in run.posts:
+                counts[p.state.value] = counts.get(p.state.value, 0) + 1
+            summary = ", ".join(f"{n} {s}" for s, n in counts.items())
+            click.echo(f"{run.id}  {run.video.title[:50]}  [{summary}]")
+            for p in run.posts:
+                when = p.scheduled_at.strftime("%Y-%m-%d %H:%M %Z") if p.scheduled_at else "-"
+                extra = p.publication.url if p.publication and p.publication.url else (p.last_error or "")
+                click.echo(f"  {p.id:<22} {p.state.value:<11} {when:<22} {extra}")
+    if any(run is None for _, run, _ in runs):
+        sys.exit(EXIT_INPUT)
+
+
+@click.command()
+@click.argument("run_ref", metavar="RUN", default="latest")
+@pass_app
+def show(app: AppContext, run_ref: str) -> None:
+    """Print a run file (RUN: id, file name, path or 'latest')."""
+    from postgen import runfile
+
+    path = runfile.resolve(app.config.runs_path, run_ref)
+    runfile.load(path)  # refuse to show a corrupt file as if it were fine
+    click.echo(path.read_text(encoding="utf-8"), nl=False)
+
+
+@hookimpl
+def postgen_register_commands(cli: click.Group) -> None:
+    for command in (plugins, import_, status, show):
+        cli.add_command(command)

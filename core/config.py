@@ -1,0 +1,171 @@
+"""postgen.toml: what to read, how to write, where to post and when. Never a secret.
+
+A bad file gets a ConfigError naming the file, the key and what is allowed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .models import PLATFORMS
+
+DEFAULT_FILE = "postgen.toml"
+SECRET_HINTS = ("key", "secret", "token", "password")
+
+
+class ConfigError(Exception):
+    """postgen.toml is missing, malformed, or has a key/value that is not allowed."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SelectionConfig(_Section):
+    policy: Literal["queue", "newest", "most-viewed"] = "queue"
+    max_age_days: int | None = Field(default=None, ge=1)
+    require_transcript: bool = False
+    transcript_languages: list[str] = Field(default_factory=lambda: ["en"])
+
+
+class GeneratorConfig(_Section):
+    name: str = "auto"  # "auto": openai when OPENAI_API_KEY is set, else offline
+    model: str = "gpt-4o-mini"
+    temperature: float = Field(default=0.7, ge=0, le=2)
+    base_url: str | None = None
+    timeout: float = Field(default=60.0, gt=0)
+    max_retries: int = Field(default=2, ge=0)
+    concurrency: int = Field(default=8, ge=1, le=64)
+    repair_rounds: int = Field(default=2, ge=0, le=10)
+    # USD per million tokens, by model: {"gpt-4o-mini" = {input = 0.15, cached = 0.075, output = 0.6}}
+    prices: dict[str, dict[str, float]] = Field(default_factory=dict)
+
+
+class ScheduleConfig(_Section):
+    timezone: str = "UTC"
+    # Per platform: "HH:MM" daily, or "mon HH:MM" weekly.
+    slots: dict[str, list[str]] = Field(
+        default_factory=lambda: {"linkedin": ["08:30"], "x": ["09:00", "17:00"], "reddit": ["tue 15:00", "fri 15:00"]}
+    )
+    framework_order: list[str] = Field(default_factory=list)  # empty: the run's order
+
+
+class PublishConfig(_Section):
+    require_approval: bool = False
+    max_wait_seconds: int = Field(default=60, ge=0)  # longest 429 wait before deferring
+    max_attempts: int = Field(default=3, ge=1)  # 5xx/timeout back-off attempts per call
+    pending_threshold: int = Field(default=5, ge=0)  # CI: generate a new run below this many
+
+
+class PlatformsConfig(_Section):
+    model_config = ConfigDict(extra="allow")  # [platforms.<name>] sections, validated by connectors
+    enabled: list[str] = Field(default_factory=lambda: list(PLATFORMS))
+
+    def options(self, name: str) -> dict[str, Any]:
+        extra = self.model_extra or {}
+        value = extra.get(name, {})
+        return dict(value) if isinstance(value, dict) else {}
+
+
+class Config(_Section):
+    """The whole of postgen.toml. `path` is where it came from (None for built-in defaults)."""
+
+    sources: list[dict[str, Any]] = Field(default_factory=list)
+    selection: SelectionConfig = Field(default_factory=SelectionConfig)
+    frameworks: list[str] = Field(default_factory=list)  # empty: every registered framework
+    frameworks_dir: str | None = None
+    runs_dir: str = "runs"
+    generator: GeneratorConfig = Field(default_factory=GeneratorConfig)
+    platforms: PlatformsConfig = Field(default_factory=PlatformsConfig)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    publish: PublishConfig = Field(default_factory=PublishConfig)
+    path: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("sources")
+    @classmethod
+    def _sources_have_type(cls, value: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        for i, spec in enumerate(value):
+            if "type" not in spec:
+                raise ValueError(f"sources[{i}] needs a 'type' (e.g. \"youtube\", \"channel\", \"queue\", \"local\")")
+        return value
+
+    @property
+    def base_dir(self) -> Path:
+        """Relative paths in the config are relative to the config file's folder."""
+        return self.path.parent if self.path else Path.cwd()
+
+    def resolve(self, path: str | Path) -> Path:
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+    @property
+    def runs_path(self) -> Path:
+        return self.resolve(self.runs_dir)
+
+
+def _find_secret(data: Any, trail: str = "") -> str | None:
+    """Return the dotted key of anything that looks like a secret value in the config."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            where = f"{trail}.{key}" if trail else str(key)
+            if isinstance(value, str) and value and any(h in str(key).lower() for h in SECRET_HINTS):
+                if not str(key).lower().endswith(("_env", "_var")):
+                    return where
+            found = _find_secret(value, where)
+            if found:
+                return found
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            found = _find_secret(value, f"{trail}[{i}]")
+            if found:
+                return found
+    return None
+
+
+def _describe(error: dict[str, Any]) -> str:
+    key = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"unknown key '{key}'"
+    if kind == "literal_error":
+        allowed = error.get("ctx", {}).get("expected", "")
+        return f"'{key}' must be one of {allowed} (got {error.get('input')!r})"
+    return f"'{key}': {error['msg']} (got {error.get('input')!r})"
+
+
+def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
+    where = str(path) if path else "built-in defaults"
+    secret = _find_secret(data)
+    if secret:
+        raise ConfigError(
+            f"{where}: '{secret}' looks like a secret. Secrets come only from environment variables "
+            "(see README, 'Keys'); remove it from the file."
+        )
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(_describe(e) for e in exc.errors())
+        raise ConfigError(f"{where}: {problems}") from None
+    config.path = path.resolve() if path else None
+    return config
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Load postgen.toml from `path`, or the working directory; built-in defaults if neither exists."""
+    explicit = path is not None
+    file = Path(path) if explicit else Path.cwd() / DEFAULT_FILE
+    if not file.exists():
+        if explicit:
+            raise ConfigError(f"{file}: no such config file (create one from the shipped postgen.toml)")
+        return parse_config({})
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{file}: not UTF-8 text: {exc}") from None
+    return parse_config(data, file)

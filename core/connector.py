@@ -1,0 +1,114 @@
+"""The contract a platform connector fulfils. Subclass `Connector` and register the class.
+
+A connector never decides whether to publish: the core's ledger does. It validates, previews,
+and performs one call sequence when told to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from .models import LinkPolicy, Post, Problem, Publication
+
+
+class ConnectorOptions(BaseModel):
+    """Per-platform options from `[platforms.<name>]` in postgen.toml. Subclass to add your own."""
+
+    model_config = ConfigDict(extra="forbid")
+    link_policy: LinkPolicy = "first_comment"
+
+
+@dataclass
+class Preview:
+    """Exactly what would be sent, part by part, and what it would cost."""
+
+    post_id: str
+    platform: str
+    parts: list[dict[str, Any]]  # each: {"kind": "post"|"reply"|"comment"|"thread", "text": ..., ...}
+    estimated_cost_usd: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Health:
+    """What `postgen doctor` reports for one platform. `ok` means it can publish."""
+
+    platform: str
+    ok: bool
+    missing: list[str] = field(default_factory=list)  # env var NAMES, never values
+    identity: str | None = None
+    messages: list[str] = field(default_factory=list)
+
+
+class PublishError(Exception):
+    """A publish call failed. `kind` tells the ledger what to do next.
+
+    kind: "rate_limited" (retry after `retry_at`), "transient" (5xx/timeout: back off),
+    "duplicate" (the platform already has it: reconcile), "auth", "permission", "invalid",
+    "retired_version", "fatal".
+    """
+
+    def __init__(self, kind: str, message: str, *, status: int | None = None, retry_at: float | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.status = status
+        self.retry_at = retry_at  # unix seconds
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+class Connector:
+    """Base class for platform connectors.
+
+    Class attributes: `name` (config key, post-id prefix), `label` (run-file section heading),
+    `credentials` (env var names), `Options` (pydantic model of its config section).
+    """
+
+    name: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    credentials: ClassVar[tuple[str, ...]] = ()
+    has_title: ClassVar[bool] = False
+    Options: ClassVar[type[ConnectorOptions]] = ConnectorOptions
+
+    def __init__(self, options: ConnectorOptions | None = None, env: dict[str, str] | None = None):
+        import os
+
+        self.options = options if options is not None else self.Options()
+        self.env = dict(os.environ) if env is None else env
+
+    def style(self) -> str:
+        """The platform's rules, in words, for the generator's prompt."""
+        raise NotImplementedError
+
+    def validate(self, post: Post) -> list[Problem]:
+        """Exact platform rules on the content only; errors block publishing."""
+        raise NotImplementedError
+
+    def preview(self, post: Post) -> Preview:
+        """Exactly what publish would send. Needs no keys and sends nothing."""
+        raise NotImplementedError
+
+    def publish(self, post: Post) -> Publication:
+        """Create the post (one call sequence) and return where it landed. Raises PublishError."""
+        raise NotImplementedError
+
+    def publish_follow_up(self, post: Post, publication: Publication) -> Publication:
+        """Post the link follow-up per the post's link policy; record it on the publication."""
+        return publication
+
+    def find_existing(self, post: Post) -> Publication | None:
+        """Look the post up on the platform after an unknown outcome. None if not found.
+
+        Raise PublishError("unknown", ...) when the platform cannot tell.
+        """
+        raise PublishError("unknown", f"{self.name} cannot look posts up")
+
+    def check(self) -> Health:
+        """Credentials and API health for `postgen doctor`; no side effects."""
+        missing = [name for name in self.credentials if not self.env.get(name)]
+        return Health(platform=self.name, ok=not missing, missing=missing)

@@ -1,0 +1,55 @@
+"""The contract a text generator fulfils: write a brief, draft a post, repair a draft."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from .models import Brief, Framework, LinkPolicy, Problem, Usage, Video
+
+
+@dataclass
+class DraftRequest:
+    """Everything one draft call needs. Shared parts come first in prompts (cacheable prefix)."""
+
+    platform: str
+    platform_style: str
+    framework: Framework
+    brief: Brief
+    video: Video  # the transcript is NOT sent again with drafts: the brief stands for it
+    link_policy: LinkPolicy
+    has_title: bool = False
+    previous: Draft | None = None  # set when repairing
+    problems: list[Problem] = field(default_factory=list)  # what to fix in `previous`
+
+
+@dataclass
+class Draft:
+    body: str
+    title: str | None = None
+    usage: Usage = field(default_factory=Usage)
+
+
+class GeneratorError(Exception):
+    """A generator call failed in a way the user must act on (auth, quota, refusal...)."""
+
+
+class Generator:
+    """Base class for generators. `name` is what `[generator] name = ...` selects."""
+
+    name: ClassVar[str] = ""
+    needs: ClassVar[tuple[str, ...]] = ()  # env vars it needs to be usable
+    prompt_version: ClassVar[str] = "1"
+
+    def __init__(self, settings: Any = None):
+        self.settings = settings
+
+    @property
+    def model(self) -> str | None:
+        return None
+
+    def brief(self, video: Video) -> tuple[Brief, Usage]:
+        raise NotImplementedError
+
+    def draft(self, request: DraftRequest) -> Draft:
+        raise NotImplementedError

@@ -1,0 +1,166 @@
+"""Import a file in the seed's own layout (no state block) into a run.
+
+The system postgen replaces wrote Markdown only, sometimes saved through the wrong code page
+(UTF-8 read as cp1252, so 🔥 became ðŸ”¥). ftfy reverses that reliably; we report what it fixed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .models import Post, Run, Video
+
+HEADER = re.compile(r"^#\s+Autonomous Run\s*-\s*(?P<date>\d{4}-\d{2}-\d{2})")
+VIDEO = re.compile(r"^\*\*Video Selected:\*\*\s*(?P<title>.*?)\s*(?:\|\s*(?P<channel>.*?))?\s*$")
+URL = re.compile(r"^\*\*URL:\*\*\s*(?P<url>\S+)")
+SECTION = re.compile(r"^##\s+(?P<label>.+?)\s+POSTS\s*$", re.I)
+HEADING = re.compile(r"^###\s+(?P<text>.+?)\s*$")
+FENCE = re.compile(r"^(`{3,})")
+SECTION_PLATFORMS = {"LINKEDIN": "linkedin", "X/TWITTER": "x", "X": "x", "TWITTER": "x", "REDDIT": "reddit"}
+LINK_PROMISE = re.compile(r"link (in|below|in the first|in first) ?(comments?|👇)?|link below", re.I)
+
+
+class ImportError_(Exception):
+    pass
+
+
+@dataclass
+class ImportReport:
+    run: Run
+    mojibake_lines: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", text.upper())
+
+
+def _framework_lookup() -> dict[str, str]:
+    from .registry import frameworks
+
+    lookup = {}
+    for entry in frameworks.entries():
+        lookup[_key(entry.item.label)] = entry.name
+        lookup[_key(entry.name)] = entry.name
+    return lookup
+
+
+def _platform_lookup() -> dict[str, str]:
+    lookup = dict(SECTION_PLATFORMS)
+    try:
+        from .registry import connectors
+
+        for entry in connectors.entries():
+            if entry.item.label:
+                lookup[entry.item.label.upper()] = entry.name
+            lookup[entry.name.upper()] = entry.name
+    except Exception:
+        pass
+    return lookup
+
+
+def repair_text(raw: bytes) -> tuple[str, int]:
+    """Decode and undo mojibake; returns the text and how many lines changed."""
+    import ftfy
+
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    text = text.replace("\r\n", "\n")
+    fixed = ftfy.fix_text(text, normalization="NFC", uncurl_quotes=False, fix_character_width=False)
+    changed = sum(1 for a, b in zip(text.split("\n"), fixed.split("\n")) if a != b)
+    return fixed, changed
+
+
+def import_seed(path: Path | str) -> ImportReport:
+    """Read a seed-layout file into a Run (posts in state draft; the caller validates)."""
+    from .runfile import RunFileError
+
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise RunFileError(path, "no such file") from None
+    text, changed = repair_text(raw)
+    lines = text.split("\n")
+    date = title = channel = url = None
+    platform = framework = None
+    posts: list[Post] = []
+    frameworks = _framework_lookup()
+    platforms = _platform_lookup()
+    i = 0
+    while i < len(lines):
+        line = lines[i].rstrip()
+        if m := HEADER.match(line):
+            date = m["date"]
+        elif (m := VIDEO.match(line)) and title is None:
+            title, channel = m["title"], (m["channel"] or "")
+        elif (m := URL.match(line)) and url is None:
+            url = m["url"]
+        elif m := SECTION.match(line):
+            label = m["label"].strip().upper()
+            platform = platforms.get(label)
+            if platform is None:
+                raise RunFileError(path, f"unknown platform section '## {m['label']} POSTS' (known: {', '.join(sorted(set(platforms.values())))})", i + 1)
+        elif line.startswith("## "):
+            platform = None
+        elif (m := HEADING.match(line)) and platform:
+            words = re.sub(r"\bFRAMEWORK\b", "", m["text"], flags=re.I)
+            key = _key(re.sub(r"^[^\w]+", "", words))
+            framework = frameworks.get(key)
+            if framework is None:
+                raise RunFileError(path, f"unknown framework heading '{line}' (known: {', '.join(frameworks.values())})", i + 1)
+        elif (fence := FENCE.match(line)) and platform and framework:
+            start = i + 1
+            end = start
+            while end < len(lines) and lines[end].rstrip() != fence.group(1):
+                end += 1
+            if end >= len(lines):
+                raise RunFileError(path, "a fenced post is never closed (file truncated?)", i + 1)
+            content = "\n".join(lines[start:end]).strip("\n")
+            post = _make_post(platform, framework, content, url)
+            if any(p.id == post.id for p in posts):
+                raise RunFileError(path, f"post {post.id} appears twice", i + 1)
+            posts.append(post)
+            framework = None
+            i = end
+        i += 1
+    if not url or not title:
+        raise RunFileError(path, "not a seed-layout run: missing '**Video Selected:**' or '**URL:**' line")
+    from .sources.youtube import video_id as parse_video_id
+
+    try:
+        vid = parse_video_id(url)
+    except ValueError:
+        vid = re.sub(r"[^A-Za-z0-9_-]", "", url)[-11:]
+    created = datetime.fromisoformat(date).replace(tzinfo=timezone.utc) if date else datetime.now(timezone.utc).replace(microsecond=0)
+    video = Video(id=vid, url=url, title=title, channel=channel or "", source="import")
+    run = Run(id=Run.make_id(vid, created), created=created, video=video, posts=posts, generator="import", imported_from=str(path))
+    report = ImportReport(run=run, mojibake_lines=changed)
+    if changed:
+        report.notes.append(f"repaired mojibake (UTF-8 that had been read as cp1252) on {changed} lines")
+    promised = [p.id for p in posts if LINK_PROMISE.search(p.body)]
+    if promised:
+        report.notes.append(f"{len(promised)} posts promise a link in the comments; postgen will post {url} as their first comment")
+    return report
+
+
+def _make_post(platform: str, framework: str, content: str, url: str | None) -> Post:
+    title = None
+    body = content
+    if platform == "reddit":
+        first, _, rest = content.partition("\n")
+        title, body = first.strip().strip("*").strip(), rest.lstrip("\n")
+    return Post(
+        id=Post.make_id(platform, framework),
+        platform=platform,
+        framework=framework,
+        title=title,
+        body=body,
+        link=url,
+        link_policy="first_comment",
+    )

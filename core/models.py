@@ -1,0 +1,188 @@
+"""The data postgen moves around: a video, its brief, the posts, and the run that holds them.
+
+Everything here is a pydantic model so a run file's state block can be validated on the way in
+and dumped losslessly on the way out (`parse(render(run)) == run`).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timezone
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PLATFORMS = ("linkedin", "x", "reddit")
+LinkPolicy = Literal["first_comment", "inline", "none"]
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware, to the second (run files stay readable)."""
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+
+class Video(_Model):
+    """A video as the sources found it. `transcript` is None when none could be had."""
+
+    id: str
+    url: str
+    title: str
+    channel: str = ""
+    published: datetime | None = None
+    duration: int | None = None  # seconds
+    description: str = ""
+    transcript: str | None = None
+    views: int | None = None
+    source: str = ""  # name of the source plugin that produced it
+
+
+class Framework(_Model):
+    """A copywriting framework: the voice, its beats in order, and offline templates."""
+
+    name: str  # key, e.g. "hormozi"
+    label: str  # e.g. "Hormozi"
+    emoji: str = ""
+    description: str = ""
+    beats: list[str] = Field(default_factory=list)
+    dos: list[str] = Field(default_factory=list)
+    donts: list[str] = Field(default_factory=list)
+    # Offline generator templates, keyed by platform name or "default".
+    templates: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class Fact(_Model):
+    """A claim the posts may make, with the words from the source that support it."""
+
+    claim: str
+    evidence: str
+
+
+class Brief(_Model):
+    """What the video teaches, read once from the whole source."""
+
+    teaches: str
+    key_points: list[str] = Field(default_factory=list)
+    facts: list[Fact] = Field(default_factory=list)
+    audience: str = ""
+
+
+class Problem(_Model):
+    """One thing wrong with a post. Errors block publishing; warnings do not."""
+
+    severity: Literal["error", "warning"]
+    code: str
+    message: str
+
+
+class PostState(str, enum.Enum):
+    draft = "draft"
+    ready = "ready"
+    publishing = "publishing"
+    published = "published"
+    failed = "failed"
+
+
+class FollowUp(_Model):
+    """Something posted after the main post: the link comment, a reply, a thread part."""
+
+    kind: str  # "first_comment", "reply", "thread"
+    remote_id: str | None = None
+    url: str | None = None
+    state: Literal["publishing", "published", "failed"] = "published"
+    error: str | None = None
+    at: datetime | None = None
+
+
+class Publication(_Model):
+    """Where a post landed."""
+
+    remote_id: str
+    url: str | None = None
+    published_at: datetime | None = None
+    follow_ups: list[FollowUp] = Field(default_factory=list)
+
+
+class Post(_Model):
+    """One post for one platform in one framework. Its id is `<platform>-<framework>`.
+
+    `title` and `body` are the parts a person edits in the run file; everything else is state.
+    """
+
+    id: str
+    platform: str
+    framework: str
+    title: str | None = None
+    body: str = ""
+    link_policy: LinkPolicy = "first_comment"
+    link: str | None = None
+    state: PostState = PostState.draft
+    problems: list[Problem] = Field(default_factory=list)
+    scheduled_at: datetime | None = None
+    approved: bool = False
+    attempts: int = 0
+    last_attempt_at: datetime | None = None
+    last_error: str | None = None
+    publication: Publication | None = None
+    repairs: int = 0  # generator repair rounds it took
+
+    @staticmethod
+    def make_id(platform: str, framework: str) -> str:
+        return f"{platform}-{framework}"
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+class Usage(_Model):
+    """Tokens spent, per call and summed per run."""
+
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    cost_usd: float = 0.0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            calls=self.calls + other.calls,
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            cached_tokens=self.cached_tokens + other.cached_tokens,
+            cost_usd=round(self.cost_usd + other.cost_usd, 6),
+        )
+
+
+class Run(_Model):
+    """One video turned into posts. Its id, `<date>-<video id>`, is also its file name."""
+
+    id: str
+    created: datetime = Field(default_factory=utcnow)
+    video: Video
+    brief: Brief | None = None
+    posts: list[Post] = Field(default_factory=list)
+    generator: str = ""
+    model: str | None = None
+    prompt_version: str = ""
+    source_hash: str = ""
+    usage: Usage = Field(default_factory=Usage)
+    warnings: list[str] = Field(default_factory=list)
+    imported_from: str | None = None
+
+    @staticmethod
+    def make_id(video_id: str, when: datetime | None = None) -> str:
+        return f"{(when or utcnow()).date().isoformat()}-{video_id}"
+
+    def post(self, post_id: str) -> Post:
+        for post in self.posts:
+            if post.id == post_id:
+                return post
+        raise KeyError(post_id)

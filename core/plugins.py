@@ -1,0 +1,133 @@
+"""The plugin manager: built-ins first, then external plugins from the `postgen` entry points.
+
+Built-ins are ordinary plugins listed in DEFAULT_PLUGINS, so the core treats a third-party
+connector exactly like the shipped X connector.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from importlib import metadata
+from typing import Any, Callable, Iterator
+
+import pluggy
+
+from . import hookspecs
+
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "postgen.sources.youtube",
+    "postgen.sources.feeds",
+    "postgen.sources.queue",
+    "postgen.sources.local",
+    "postgen.generators.offline",
+    "postgen.generators.openai",
+    "postgen.frameworks",
+    "postgen.connectors.x",
+    "postgen.connectors.reddit",
+    "postgen.connectors.linkedin",
+    "postgen.commands.core",
+    "postgen.commands.generate",
+    "postgen.commands.publish",
+)
+
+ENTRY_POINT_GROUP = "postgen"
+
+_pm: pluggy.PluginManager | None = None
+
+
+class PluginError(Exception):
+    """A plugin could not be loaded or clashes with another."""
+
+
+def _selected(name: str, dist_name: str | None) -> bool:
+    wanted = os.environ.get("POSTGEN_LOAD_PLUGINS")
+    if wanted is None:
+        return True
+    names = {n.strip() for n in wanted.split(",") if n.strip()}
+    return name in names or (dist_name is not None and dist_name in names)
+
+
+def load_entry_point_plugins(pm: pluggy.PluginManager) -> None:
+    """Load external plugins from the `postgen` entry-point group, honouring POSTGEN_LOAD_PLUGINS."""
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        dist = getattr(ep, "dist", None)
+        dist_name = dist.metadata["Name"] if dist is not None else None
+        if not _selected(ep.name, dist_name) or pm.has_plugin(ep.name):
+            continue
+        try:
+            plugin = ep.load()
+        except Exception as exc:
+            raise PluginError(f"plugin {ep.name!r} ({ep.value}) failed to load: {exc}") from exc
+        pm.register(plugin, name=ep.name)
+        _VERSIONS[ep.name] = dist.version if dist is not None else "?"
+
+
+_VERSIONS: dict[str, str] = {}
+
+
+def make_plugin_manager(*, load_entry_points: bool = True) -> pluggy.PluginManager:
+    pm = pluggy.PluginManager("postgen")
+    pm.add_hookspecs(hookspecs)
+    for module_path in DEFAULT_PLUGINS:
+        pm.register(importlib.import_module(module_path), name=module_path)
+    if load_entry_points:
+        load_entry_point_plugins(pm)
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"{exc} (hook names start with 'postgen_'; see docs/plugins.md)") from exc
+    if os.environ.get("POSTGEN_TRACE_PLUGINS"):
+        _trace(pm)
+    return pm
+
+
+def _trace(pm: pluggy.PluginManager) -> None:
+    def before(hook_name: str, impls: list[pluggy.HookImpl], kwargs: dict[str, Any]) -> None:
+        names = ", ".join(impl.plugin_name for impl in impls) or "(none)"
+        print(f"postgen trace: {hook_name}({', '.join(kwargs)}) -> {names}", file=sys.stderr)
+
+    def after(outcome: Any, hook_name: str, impls: list[pluggy.HookImpl], kwargs: dict[str, Any]) -> None:
+        return None
+
+    pm.add_hookcall_monitoring(before, after)
+
+
+def get_plugin_manager() -> pluggy.PluginManager:
+    """The process-wide plugin manager, created on first use."""
+    global _pm
+    if _pm is None:
+        _pm = make_plugin_manager()
+    return _pm
+
+
+def reset_plugin_manager() -> None:
+    """Forget the plugin manager and registries (tests, and after installing a plugin)."""
+    global _pm
+    _pm = None
+    from . import registry
+
+    registry.reset()
+
+
+def plugin_version(name: str) -> str:
+    if name in _VERSIONS:
+        return _VERSIONS[name]
+    from . import __version__
+
+    return __version__
+
+
+def each_impl(hook_name: str) -> Iterator[tuple[str, Callable[..., Any]]]:
+    """Yield (plugin name, caller) for one hook, plugin by plugin, in registration order.
+
+    Going through a subset caller keeps tracing working while letting the caller know which
+    plugin each result came from (for name-clash messages and error isolation).
+    """
+    pm = get_plugin_manager()
+    impls = getattr(pm.hook, hook_name).get_hookimpls()
+    all_plugins = [impl.plugin for impl in impls]
+    for impl in impls:
+        others = [p for p in all_plugins if p is not impl.plugin]
+        yield impl.plugin_name, pm.subset_hook_caller(hook_name, remove_plugins=others)

@@ -1,0 +1,344 @@
+"""The run file: a Markdown page a person reviews and edits, with the machine state up front.
+
+Layout: YAML front matter (the state block, owned by this module) then the seed's human layout.
+Each post's text lives only in its fenced block, so a person's edit is what every later command
+sees. The state block never holds post text, so the two cannot disagree.
+
+Writes are atomic (temp file + rename) and commands that change a run hold its lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+from pydantic import ValidationError
+
+from .models import Post, Run
+
+FORMAT_VERSION = 1
+MARKER = re.compile(r"^<!-- post (?P<id>[A-Za-z0-9_.:-]+) -->\s*$")
+FENCE = re.compile(r"^(?P<fence>`{3,})(?P<info>[^`]*)$")
+PLATFORM_LABELS = {"linkedin": "LINKEDIN", "x": "X/TWITTER", "reddit": "REDDIT"}
+STATE_FIELDS_EXCLUDED = {"title", "body"}
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class RunFileError(Exception):
+    """A run file that cannot be read. Names the file and line; the file is left untouched."""
+
+    def __init__(self, path: Path | str, message: str, line: int | None = None):
+        self.path = Path(path)
+        self.line = line
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: {message}")
+
+
+class RunLocked(Exception):
+    """Another postgen process holds this run's lock."""
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _fence_for(text: str) -> str:
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _post_text(post: Post) -> str:
+    if post.title is not None:
+        return f"{post.title}\n\n{post.body}"
+    return post.body
+
+
+def _framework_heading(name: str) -> str:
+    try:
+        from .registry import frameworks
+
+        fw = frameworks.get(name)
+        return f"{fw.emoji} {fw.label.upper()}".strip()
+    except Exception:
+        return name.upper()
+
+
+def _platform_label(name: str) -> str:
+    if name in PLATFORM_LABELS:
+        return PLATFORM_LABELS[name]
+    try:
+        from .registry import connectors
+
+        return connectors.get(name).label or name.upper()
+    except Exception:
+        return name.upper()
+
+
+def _state_block(run: Run) -> str:
+    data = run.model_dump(mode="json", exclude={"posts"})
+    data["posts"] = [p.model_dump(mode="json", exclude=STATE_FIELDS_EXCLUDED, exclude_defaults=True) for p in run.posts]
+    for post, dumped in zip(run.posts, data["posts"]):
+        if post.title is not None:
+            dumped["has_title"] = True
+    body = yaml.dump({"postgen": FORMAT_VERSION, **data}, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+    return f"---\n{body}---\n"
+
+
+def _status_line(post: Post) -> str:
+    bits = [post.state.value]
+    if post.scheduled_at:
+        bits.append(f"scheduled {post.scheduled_at.strftime('%a %Y-%m-%d %H:%M %Z').strip()}")
+    if post.publication and post.publication.url:
+        bits.append(post.publication.url)
+    for problem in post.problems:
+        bits.append(f"{problem.severity}: {problem.message}")
+    return "_" + " · ".join(b.replace("_", r"\_") for b in bits) + "_"
+
+
+def render(run: Run) -> str:
+    """The whole file as text."""
+    v = run.video
+    date = run.created.date().isoformat()
+    out = [_state_block(run)]
+    out.append(f"# Autonomous Run - {date}\n")
+    out.append(f"**Video Selected:** {v.title} | {v.channel}  \n")
+    out.append(f"**URL:** {v.url}  \n")
+    gen = run.generator + (f" ({run.model})" if run.model else "")
+    out.append(f"**Generated:** {date}" + (f" by {gen}" if run.generator else "") + "  \n")
+    out.append("\n---\n")
+    platforms: list[str] = []
+    for post in run.posts:
+        if post.platform not in platforms:
+            platforms.append(post.platform)
+    for platform in platforms:
+        out.append(f"\n## {_platform_label(platform)} POSTS\n")
+        for post in (p for p in run.posts if p.platform == platform):
+            text = _post_text(post)
+            fence = _fence_for(text)
+            out.append(f"\n### {_framework_heading(post.framework)} FRAMEWORK\n")
+            out.append(f"<!-- post {post.id} -->\n{fence}\n{text}\n{fence}\n")
+            out.append(_status_line(post) + "\n")
+        out.append("\n---\n")
+    ready = sum(1 for p in run.posts if p.state.value in ("ready", "published"))
+    failed = [p.id for p in run.posts if p.state.value == "failed"]
+    out.append("\n## METADATA\n")
+    out.append(f"- **Video:** {v.title} | {v.channel}\n")
+    out.append(f"- **Video ID:** {v.id}\n")
+    fws = sorted({p.framework for p in run.posts}, key=[p.framework for p in run.posts].index)
+    out.append(f"- **Frameworks:** {len(fws)} ({', '.join(fws)})\n")
+    out.append(f"- **Platforms:** {len(platforms)} ({', '.join(platforms)})\n")
+    out.append(f"- **Total Posts:** {len(run.posts)}\n")
+    out.append(f"- **Ready to publish:** {ready} of {len(run.posts)}" + (f" (failed: {', '.join(failed)})" if failed else "") + "\n")
+    if run.generator:
+        out.append(f"- **Generator:** {gen}, prompt version {run.prompt_version or '-'}\n")
+    for warning in run.warnings:
+        out.append(f"- **Warning:** {warning}\n")
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
+    if not text.startswith("---\n"):
+        raise RunFileError(path, "no state block: a run file starts with '---' (to read a seed-layout file, use 'postgen import')", 1)
+    end = text.find("\n---\n", 3)
+    if end == -1:
+        raise RunFileError(path, "the state block opened at line 1 is never closed with '---' (file truncated?)", 1)
+    state = text[4 : end + 1]
+    rest = text[end + 5 :]
+    return state, rest, state.count("\n") + 2
+
+
+def _read_posts(lines: list[str], first_line: int, path: Path) -> dict[str, tuple[str, int]]:
+    texts: dict[str, tuple[str, int]] = {}
+    i = 0
+    while i < len(lines):
+        match = MARKER.match(lines[i])
+        if not match:
+            i += 1
+            continue
+        post_id, marker_line = match["id"], first_line + i
+        if post_id in texts:
+            raise RunFileError(path, f"post {post_id} appears twice (also at line {texts[post_id][1]})", marker_line)
+        i += 1
+        fence = FENCE.match(lines[i]) if i < len(lines) else None
+        if not fence:
+            raise RunFileError(path, f"post {post_id}: expected its text in a ``` fenced block right after the marker", marker_line + 1)
+        closing, start = fence["fence"], i + 1
+        try:
+            end = lines.index(closing, start)
+        except ValueError:
+            raise RunFileError(
+                path, f"post {post_id}: the fenced block opened here is never closed with {closing} (file truncated or fence edited?)", first_line + i
+            ) from None
+        texts[post_id] = ("\n".join(lines[start:end]), marker_line)
+        i = end + 1
+    return texts
+
+
+def parse(text: str, path: Path | str = "<run>") -> Run:
+    """Read a run file's text. Raises RunFileError naming the line for anything amiss."""
+    path = Path(path)
+    state_text, rest, rest_line = _split_front_matter(text, path)
+    try:
+        state = yaml.load(state_text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        raise RunFileError(path, f"state block is not valid YAML: {getattr(exc, 'problem', exc)}", line) from None
+    if not isinstance(state, dict) or "postgen" not in state:
+        raise RunFileError(path, "state block is not a postgen run (no 'postgen:' version key)", 2)
+    if state.pop("postgen") != FORMAT_VERSION:
+        raise RunFileError(path, f"run file format is not version {FORMAT_VERSION}; upgrade postgen", 2)
+    texts = _read_posts(rest.split("\n"), rest_line, path)
+    posts = state.get("posts") or []
+    if not isinstance(posts, list):
+        raise RunFileError(path, "state block: 'posts' must be a list", 2)
+    for post in posts:
+        if not isinstance(post, dict) or "id" not in post:
+            raise RunFileError(path, "state block: every post needs an 'id'", 2)
+        if post["id"] not in texts:
+            raise RunFileError(path, f"post {post['id']} is in the state block but its text is missing (marker '<!-- post {post['id']} -->')")
+        text, line = texts.pop(post["id"])
+        if post.pop("has_title", False):
+            title, _, body = text.partition("\n")
+            if body and not body.startswith("\n"):
+                raise RunFileError(path, f"post {post['id']}: the first line is the title and must be followed by a blank line", line + 3)
+            post["title"], post["body"] = title, body[1:]
+        else:
+            post["body"] = text
+    if texts:
+        stray = ", ".join(f"{pid} (line {line})" for pid, (_, line) in texts.items())
+        raise RunFileError(path, f"post text with no entry in the state block: {stray}")
+    try:
+        return Run.model_validate(state)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(p) for p in first["loc"])
+        raise RunFileError(path, f"state block: '{key}': {first['msg']}", 2) from None
+
+
+# --------------------------------------------------------------------------- files
+
+
+def path_for(runs_dir: Path, run: Run) -> Path:
+    return Path(runs_dir) / f"{run.id}.md"
+
+
+def load(path: Path | str) -> Run:
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise RunFileError(path, "no such run file") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise RunFileError(path, "not UTF-8 text; run files are always UTF-8", line) from None
+    return parse(text, path)
+
+
+def write_atomic(path: Path | str, text: str) -> None:
+    """Write text as UTF-8 so that readers see the old file or the new one, never half of one."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable where the OS allows
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def save(path: Path | str, run: Run) -> None:
+    write_atomic(path, render(run))
+
+
+@contextlib.contextmanager
+def locked(path: Path | str, purpose: str = "change") -> Iterator[None]:
+    """Hold the run's lock file; a second process gets RunLocked at once with a clear message."""
+    from filelock import FileLock, Timeout
+
+    path = Path(path)
+    lock = FileLock(str(path.with_name(path.name + ".lock")))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise RunLocked(
+            f"{path}: another postgen process is working on this run (lock {lock.lock_file}). "
+            "Wait for it to finish; if none is running, delete the lock file."
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+class RunHandle:
+    """A loaded run under its lock, saved on demand (the ledger saves before and after each call)."""
+
+    def __init__(self, path: Path, run: Run):
+        self.path = path
+        self.run = run
+
+    def save(self) -> None:
+        save(self.path, self.run)
+
+
+@contextlib.contextmanager
+def editing(path: Path | str, purpose: str = "change") -> Iterator[RunHandle]:
+    """Lock, load, hand over, and save on a clean exit. A failed load never writes."""
+    path = Path(path)
+    with locked(path, purpose):
+        handle = RunHandle(path, load(path))
+        yield handle
+        handle.save()
+
+
+def list_runs(runs_dir: Path | str) -> list[Path]:
+    runs_dir = Path(runs_dir)
+    if not runs_dir.is_dir():
+        return []
+    return sorted(p for p in runs_dir.glob("*.md") if p.name != "README.md" and not p.name.startswith("."))
+
+
+def resolve(runs_dir: Path | str, ref: str) -> Path:
+    """A run reference as a user types it: a path, a file name, a run id, or 'latest'."""
+    candidate = Path(ref)
+    if candidate.exists():
+        return candidate
+    runs = list_runs(runs_dir)
+    if ref == "latest" and runs:
+        return runs[-1]
+    for p in runs:
+        if p.stem == ref or p.name == ref:
+            return p
+    matches = [p for p in runs if ref in p.stem]
+    if len(matches) == 1:
+        return matches[0]
+    hint = "; several match: " + ", ".join(p.stem for p in matches) if matches else ""
+    raise RunFileError(candidate, f"no such run (looked in {runs_dir}){hint}. 'postgen status' lists runs.")
+
+
+def state_of(run: Run) -> dict[str, Any]:
+    """A compact per-post summary (status, JSON output)."""
+    return {p.id: p.state.value for p in run.posts}

@@ -1,0 +1,1 @@
+"""Built-in sources (each module is one plugin listed in postgen.plugins.DEFAULT_PLUGINS)."""
