@@ -28,7 +28,9 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "postgen.connectors.reddit",
     "postgen.connectors.linkedin",
     "postgen.commands.core",
+    "postgen.commands.select",
     "postgen.commands.generate",
+    "postgen.commands.check",
     "postgen.commands.publish",
 )
 
