@@ -39,7 +39,7 @@ class GeneratorConfig(_Section):
     base_url: str | None = None
     timeout: float = Field(default=60.0, gt=0)
     max_retries: int = Field(default=2, ge=0)
-    concurrency: int = Field(default=8, ge=1, le=64)
+    concurrency: int = Field(default=16, ge=1, le=64)  # 16: brief + 15 drafts in two dependent rounds
     repair_rounds: int = Field(default=2, ge=0, le=10)
     # USD per million tokens, by model: {"gpt-4o-mini" = {input = 0.15, cached = 0.075, output = 0.6}}
     prices: dict[str, dict[str, float]] = Field(default_factory=dict)

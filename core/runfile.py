@@ -153,7 +153,7 @@ def _split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
         raise RunFileError(path, "the state block opened at line 1 is never closed with '---' (file truncated?)", 1)
     state = text[4 : end + 1]
     rest = text[end + 5 :]
-    return state, rest, state.count("\n") + 2
+    return state, rest, state.count("\n") + 3
 
 
 def _read_posts(lines: list[str], first_line: int, path: Path) -> dict[str, tuple[str, int]]:

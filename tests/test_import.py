@@ -1,0 +1,77 @@
+"""`postgen import`: files in the old seed layout (no state block, maybe mojibake) become run files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from postgen import runfile
+from postgen.importer import import_seed
+
+DATA = Path(__file__).parent / "data"
+SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_aaa8fd129aec6607.txt"
+
+
+def mojibake(text: str) -> bytes:
+    """What the old system did: UTF-8 bytes read as cp1252, then saved again as UTF-8."""
+    return text.encode("utf-8").decode("cp1252").encode("utf-8")
+
+
+@pytest.fixture
+def legacy(tmp_path) -> Path:
+    path = tmp_path / "legacy.txt"
+    path.write_bytes(mojibake((DATA / "legacy_run.md").read_text(encoding="utf-8")))
+    assert "ðŸ”¥".encode() in path.read_bytes()
+    return path
+
+
+def test_import_repairs_mojibake_and_reads_the_layout(legacy):
+    report = import_seed(legacy)
+    run = report.run
+    assert report.mojibake_lines > 0
+    assert any("mojibake" in note for note in report.notes)
+    assert run.id == "2026-03-14-Zx9-bread01"
+    assert run.video.title == "Why sourdough needs time"
+    assert run.video.channel == "The Bread Lab"
+    assert [p.id for p in run.posts] == ["linkedin-hormozi", "linkedin-naval", "x-aida", "reddit-storytelling"]
+    assert "→ not the oven" in run.post("linkedin-hormozi").body
+    assert "👇" in run.post("linkedin-hormozi").body
+    reddit = run.post("reddit-storytelling")
+    assert reddit.title == "I baked 40 flat loaves before I learned this one thing"
+    assert reddit.body.startswith("My first loaves")
+    assert run.post("x-aida").link == "https://www.youtube.com/watch?v=Zx9-bread01"
+
+
+def test_import_command_writes_a_run_file(legacy, cli):
+    result = cli("import", str(legacy))
+    assert result.exit_code == 0, result.output
+    assert "repaired mojibake" in result.output
+    path = Path("runs/2026-03-14-Zx9-bread01.md")
+    run = runfile.load(path)
+    assert len(run.posts) == 4
+    assert "🔥 HORMOZI FRAMEWORK" in path.read_text(encoding="utf-8")
+    # importing twice does not silently replace the first import
+    again = cli("import", str(legacy))
+    assert again.exit_code != 0 and "already exists" in again.output
+    assert runfile.load(path) == run
+
+
+def test_import_of_a_truncated_file_is_refused(tmp_path, cli):
+    text = (DATA / "legacy_run.md").read_text(encoding="utf-8")
+    path = tmp_path / "cut.txt"
+    path.write_text(text[: text.index("Patience") + 5], encoding="utf-8")
+    result = cli("import", str(path))
+    assert result.exit_code == 2
+    assert "never closed" in result.output and str(path) in result.output
+    assert not Path("runs").exists()
+
+
+@pytest.mark.skipif(not SEED.exists(), reason="the shared seed is not beside this checkout")
+def test_import_of_the_real_seed(cli):
+    result = cli("import", str(SEED))
+    assert result.exit_code == 0, result.output
+    run = runfile.load(Path("runs/2026-02-01-IHZwWFHWa-w.md"))
+    assert len(run.posts) == 15
+    assert run.post("linkedin-hormozi").body.startswith('I finally understand how AI "learns."')
+    assert "ðŸ" not in Path("runs/2026-02-01-IHZwWFHWa-w.md").read_text(encoding="utf-8")

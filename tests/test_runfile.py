@@ -1,0 +1,200 @@
+"""The run file: round trip, hand edits, atomic writes, and clear errors on corrupt files."""
+
+from __future__ import annotations
+
+import string
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from postgen import runfile
+from postgen.models import Brief, Fact, FollowUp, Post, PostState, Problem, Publication, Run, Usage, Video
+
+TRICKY = ["```", "````", "~~~", "`", "# heading", "---", "\n\n", "  ", "🔥", "👨‍👩‍👧‍👦", "日本語", "<!-- post x-naval -->", "\t", "\\", "ðŸ”¥", "**bold**"]
+
+
+def make_run(**posts_kw) -> Run:
+    video = Video(id="abcdefghijk", url="https://www.youtube.com/watch?v=abcdefghijk", title="A talk", channel="Chan")
+    posts = [
+        Post(id="linkedin-hormozi", platform="linkedin", framework="hormozi", body="Hello (world)\n\n→ point"),
+        Post(id="x-naval", platform="x", framework="naval", body="Short.", state=PostState.ready),
+        Post(id="reddit-aida", platform="reddit", framework="aida", title="A title", body="Body with ``` fence\n```\nend"),
+    ]
+    return Run(id="2026-11-24-abcdefghijk", created=datetime(2026, 11, 24, 5, 0, tzinfo=timezone.utc), video=video, posts=posts, **posts_kw)
+
+
+def test_round_trip_simple():
+    run = make_run(brief=Brief(teaches="x", key_points=["a"], facts=[Fact(claim="c", evidence="e")]))
+    assert runfile.parse(runfile.render(run)) == run
+
+
+def test_layout_matches_the_seed_for_people():
+    text = runfile.render(make_run())
+    assert "# Autonomous Run - 2026-11-24" in text
+    assert "**Video Selected:** A talk | Chan" in text
+    assert "**URL:** https://www.youtube.com/watch?v=abcdefghijk" in text
+    assert "## LINKEDIN POSTS" in text and "## X/TWITTER POSTS" in text and "## REDDIT POSTS" in text
+    assert "### 🔥 HORMOZI FRAMEWORK" in text
+    assert "## METADATA" in text
+    # post text is not duplicated into the state block
+    state = text.split("\n---\n", 1)[0]
+    assert "Hello (world)" not in state
+
+
+body_text = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\x00"), max_size=200)
+tricky_text = st.lists(st.one_of(st.sampled_from(TRICKY), body_text), max_size=6).map("".join)
+title_text = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), max_size=80)
+framework_names = st.sampled_from(["hormozi", "garyvee", "naval", "storytelling", "aida"])
+
+
+@st.composite
+def runs(draw):
+    posts = []
+    for platform in draw(st.lists(st.sampled_from(["linkedin", "x", "reddit"]), min_size=1, max_size=3, unique=True)):
+        for framework in draw(st.lists(framework_names, min_size=1, max_size=3, unique=True)):
+            posts.append(
+                Post(
+                    id=f"{platform}-{framework}",
+                    platform=platform,
+                    framework=framework,
+                    title=draw(title_text) if platform == "reddit" else None,
+                    body=draw(tricky_text),
+                    state=draw(st.sampled_from(list(PostState))),
+                    problems=[Problem(severity="warning", code="c", message=draw(tricky_text))] if draw(st.booleans()) else [],
+                    approved=draw(st.booleans()),
+                    attempts=draw(st.integers(0, 5)),
+                    publication=Publication(remote_id="123", url="https://x.com/i/status/123", follow_ups=[FollowUp(kind="reply", remote_id="9")])
+                    if draw(st.booleans())
+                    else None,
+                )
+            )
+    video = Video(
+        id="vid", url="https://youtu.be/vid", title=draw(title_text), channel=draw(title_text), description=draw(tricky_text)
+    )
+    return Run(
+        id="2026-01-01-vid",
+        created=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        video=video,
+        brief=Brief(teaches=draw(tricky_text), key_points=[draw(tricky_text)], facts=[Fact(claim=draw(tricky_text), evidence=draw(tricky_text))]),
+        posts=posts,
+        generator="offline",
+        usage=Usage(calls=draw(st.integers(0, 99)), cost_usd=draw(st.floats(0, 10, allow_nan=False))),
+        warnings=[draw(tricky_text)],
+    )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(runs())
+def test_parse_render_round_trip(run):
+    assert runfile.parse(runfile.render(run)) == run
+
+
+def test_hand_edit_is_seen(tmp_path):
+    path = tmp_path / "r.md"
+    runfile.save(path, make_run())
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Short.", "Shorter, edited by hand 🙂"), encoding="utf-8")
+    assert runfile.load(path).post("x-naval").body == "Shorter, edited by hand 🙂"
+
+
+def test_reddit_title_edit_is_seen(tmp_path):
+    path = tmp_path / "r.md"
+    runfile.save(path, make_run())
+    path.write_text(path.read_text(encoding="utf-8").replace("A title\n", "A better title\n"), encoding="utf-8")
+    post = runfile.load(path).post("reddit-aida")
+    assert post.title == "A better title"
+    assert post.body.startswith("Body with")
+
+
+def corrupt(path: Path, fn) -> Path:
+    runfile.save(path, make_run())
+    path.write_text(fn(path.read_text(encoding="utf-8")), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "mangle, expected",
+    [
+        (lambda t: t[: t.index("posts:") + 20], "never closed"),  # truncated inside the state block
+        (lambda t: t[: t.index("Short.") + 3], "never closed"),  # truncated inside a post
+        (lambda t: t.replace("postgen: 1\n", "postgen: 1\n  bad: [\n"), "not valid YAML"),
+        (lambda t: t.replace("<!-- post x-naval -->\n", ""), "x-naval"),
+        (lambda t: "garbage\n" + t, "no state block"),
+        (lambda t: t.replace("state: ready", "state: sent"), "state"),
+    ],
+)
+def test_corrupt_files_get_clear_errors_and_are_not_rewritten(tmp_path, mangle, expected):
+    path = corrupt(tmp_path / "r.md", mangle)
+    before = path.read_bytes()
+    with pytest.raises(runfile.RunFileError) as info:
+        runfile.load(path)
+    message = str(info.value)
+    assert str(path) in message and expected in message
+    with pytest.raises(runfile.RunFileError):
+        with runfile.editing(path):
+            pass  # pragma: no cover - never reached
+    assert path.read_bytes() == before
+
+
+def test_error_names_the_line(tmp_path):
+    path = corrupt(tmp_path / "r.md", lambda t: t[: t.index("Short.") + 3])
+    with pytest.raises(runfile.RunFileError) as info:
+        runfile.load(path)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    assert info.value.line is not None
+    assert lines[info.value.line - 1].startswith("```")
+
+
+def test_not_utf8_is_refused(tmp_path):
+    path = tmp_path / "r.md"
+    runfile.save(path, make_run())
+    path.write_bytes(path.read_bytes().replace("→".encode(), b"\xff\xfe"))
+    with pytest.raises(runfile.RunFileError, match="UTF-8"):
+        runfile.load(path)
+
+
+def test_atomic_write_leaves_old_file_on_failure(tmp_path, monkeypatch):
+    (tmp_path / "runs").mkdir()
+    path = tmp_path / "runs" / "r.md"
+    runfile.save(path, make_run())
+    before = path.read_bytes()
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(runfile.os, "replace", boom)
+    with pytest.raises(OSError):
+        runfile.save(path, make_run(warnings=["changed"]))
+    assert path.read_bytes() == before
+    assert [p.name for p in path.parent.iterdir()] == ["r.md"]  # no temp file left behind
+
+
+def test_lock_refuses_a_second_holder(tmp_path):
+    path = tmp_path / "r.md"
+    runfile.save(path, make_run())
+    with runfile.locked(path):
+        with pytest.raises(runfile.RunLocked, match="another postgen process"):
+            with runfile.locked(path):
+                pass  # pragma: no cover
+
+
+def test_editing_saves_changes(tmp_path):
+    path = tmp_path / "r.md"
+    runfile.save(path, make_run())
+    with runfile.editing(path) as handle:
+        handle.run.post("x-naval").approved = True
+    assert runfile.load(path).post("x-naval").approved is True
+
+
+def test_resolve_refs(tmp_path):
+    runs = tmp_path / "runs"
+    run = make_run()
+    runfile.save(runfile.path_for(runs, run), run)
+    assert runfile.resolve(runs, "latest").name == "2026-11-24-abcdefghijk.md"
+    assert runfile.resolve(runs, "2026-11-24-abcdefghijk").exists()
+    assert runfile.resolve(runs, "abcdefghijk").exists()
+    with pytest.raises(runfile.RunFileError, match="no such run"):
+        runfile.resolve(runs, "nope")
