@@ -1,6 +1,8 @@
 """The run file: a Markdown page a person reviews and edits, with the machine state up front.
 
-Layout: YAML front matter (the state block, owned by this module) then the seed's human layout.
+Layout: front matter (the state block, owned by this module) then the seed's human layout.
+The state block is JSON, which is also YAML, so front-matter tools read it; JSON because it
+parses ten times faster than YAML, and `postgen status` reads every run file on each call.
 Each post's text lives only in its fenced block, so a person's edit is what every later command
 sees. The state block never holds post text, so the two cannot disagree.
 
@@ -10,13 +12,13 @@ Writes are atomic (temp file + rename) and commands that change a run hold its l
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
-import yaml
 from pydantic import ValidationError
 
 from .models import Post, Run
@@ -26,9 +28,6 @@ MARKER = re.compile(r"^<!-- post (?P<id>[A-Za-z0-9_.:-]+) -->\s*$")
 FENCE = re.compile(r"^(?P<fence>`{3,})(?P<info>[^`]*)$")
 PLATFORM_LABELS = {"linkedin": "LINKEDIN", "x": "X/TWITTER", "reddit": "REDDIT"}
 STATE_FIELDS_EXCLUDED = {"title", "body"}
-
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 class RunFileError(Exception):
@@ -86,8 +85,8 @@ def _state_block(run: Run) -> str:
     for post, dumped in zip(run.posts, data["posts"]):
         if post.title is not None:
             dumped["has_title"] = True
-    body = yaml.dump({"postgen": FORMAT_VERSION, **data}, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
-    return f"---\n{body}---\n"
+    body = json.dumps({"postgen": FORMAT_VERSION, **data}, ensure_ascii=False, indent=1)
+    return f"---\n{body}\n---\n"
 
 
 def _status_line(post: Post) -> str:
@@ -183,16 +182,28 @@ def _read_posts(lines: list[str], first_line: int, path: Path) -> dict[str, tupl
     return texts
 
 
+def _yaml_state(text: str, path: Path, json_error: json.JSONDecodeError) -> Any:
+    """Accept a state block a person rewrote as plain YAML; report the JSON error otherwise."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        state = yaml.load(text, Loader=loader)
+    except yaml.YAMLError:
+        state = None
+    if not isinstance(state, dict):
+        raise RunFileError(path, f"state block is not valid JSON: {json_error.msg} (column {json_error.colno})", json_error.lineno + 1)
+    return state
+
+
 def parse(text: str, path: Path | str = "<run>") -> Run:
     """Read a run file's text. Raises RunFileError naming the line for anything amiss."""
     path = Path(path)
     state_text, rest, rest_line = _split_front_matter(text, path)
     try:
-        state = yaml.load(state_text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        raise RunFileError(path, f"state block is not valid YAML: {getattr(exc, 'problem', exc)}", line) from None
+        state = json.loads(state_text)
+    except json.JSONDecodeError as exc:
+        state = _yaml_state(state_text, path, exc)
     if not isinstance(state, dict) or "postgen" not in state:
         raise RunFileError(path, "state block is not a postgen run (no 'postgen:' version key)", 2)
     if state.pop("postgen") != FORMAT_VERSION:

@@ -118,12 +118,12 @@ def corrupt(path: Path, fn) -> Path:
 @pytest.mark.parametrize(
     "mangle, expected",
     [
-        (lambda t: t[: t.index("posts:") + 20], "never closed"),  # truncated inside the state block
+        (lambda t: t[: t.index('"posts"') + 20], "never closed"),  # truncated inside the state block
         (lambda t: t[: t.index("Short.") + 3], "never closed"),  # truncated inside a post
-        (lambda t: t.replace("postgen: 1\n", "postgen: 1\n  bad: [\n"), "not valid YAML"),
+        (lambda t: t.replace('"postgen": 1,', '"postgen": 1,,'), "not valid JSON"),
         (lambda t: t.replace("<!-- post x-naval -->\n", ""), "x-naval"),
         (lambda t: "garbage\n" + t, "no state block"),
-        (lambda t: t.replace("state: ready", "state: sent"), "state"),
+        (lambda t: t.replace('"state": "ready"', '"state": "sent"'), "state"),
     ],
 )
 def test_corrupt_files_get_clear_errors_and_are_not_rewritten(tmp_path, mangle, expected):
@@ -198,3 +198,15 @@ def test_resolve_refs(tmp_path):
     assert runfile.resolve(runs, "abcdefghijk").exists()
     with pytest.raises(runfile.RunFileError, match="no such run"):
         runfile.resolve(runs, "nope")
+
+
+def test_state_block_rewritten_as_yaml_is_accepted(tmp_path):
+    import json
+
+    import yaml
+
+    run = make_run()
+    text = runfile.render(run)
+    _, state, rest = text.split("---\n", 2)
+    yaml_state = yaml.safe_dump(json.loads(state), allow_unicode=True, sort_keys=False)
+    assert runfile.parse(f"---\n{yaml_state}---\n{rest}") == run

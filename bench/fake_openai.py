@@ -1,0 +1,108 @@
+"""A local OpenAI-compatible server for benchmarks: fixed latency, schema-shaped answers.
+
+It answers `POST /v1/chat/completions` after `latency` seconds with JSON that fits the request's
+`response_format` JSON schema (structured output), so any postgen generator prompt works against
+it. It records every request body so the bench can count what was sent. Loopback only.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+SAMPLE_STRINGS = {
+    "title": "What a single video taught me about learning",
+    "body": "One idea from this talk changed how I study.\n\nPractice beats rereading.\n\nWorth a watch.",
+    "text": "One idea from this talk changed how I study. Practice beats rereading.",
+}
+
+
+def instance(schema: dict[str, Any], defs: dict[str, Any], name: str = "") -> Any:
+    """A small value that satisfies a (pydantic-made) JSON schema."""
+    if "$ref" in schema:
+        return instance(defs[schema["$ref"].split("/")[-1]], defs, name)
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            options = [s for s in schema[key] if s.get("type") != "null"] or schema[key]
+            return instance(options[0], defs, name)
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind == "object":
+        return {key: instance(sub, defs, key) for key, sub in schema.get("properties", {}).items()}
+    if kind == "array":
+        return [instance(schema.get("items", {}), defs, name) for _ in range(max(2, schema.get("minItems", 0)))]
+    if kind == "integer":
+        return max(1, schema.get("minimum", 1))
+    if kind == "number":
+        return 1.0
+    if kind == "boolean":
+        return True
+    if kind == "null":
+        return None
+    return SAMPLE_STRINGS.get(name, f"A short {name or 'text'} for the benchmark.")
+
+
+class FakeOpenAI:
+    def __init__(self, latency: float = 0.2):
+        self.latency = latency
+        self.requests: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:  # quiet
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("content-length", 0))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                with server._lock:
+                    server.requests.append(body)
+                time.sleep(server.latency)
+                fmt = body.get("response_format") or {}
+                schema = (fmt.get("json_schema") or {}).get("schema") or {"type": "object", "properties": {}}
+                content = json.dumps(instance(schema, schema.get("$defs", {})))
+                prompt_chars = sum(len(str(m.get("content", ""))) for m in body.get("messages", []))
+                answer = {
+                    "id": f"chatcmpl-bench{len(server.requests)}",
+                    "object": "chat.completion",
+                    "created": int(time.time()),
+                    "model": body.get("model", "bench"),
+                    "choices": [{"index": 0, "message": {"role": "assistant", "content": content, "refusal": None}, "finish_reason": "stop", "logprobs": None}],
+                    "usage": {
+                        "prompt_tokens": prompt_chars // 4,
+                        "completion_tokens": len(content) // 4,
+                        "total_tokens": (prompt_chars + len(content)) // 4,
+                        "prompt_tokens_details": {"cached_tokens": 0},
+                    },
+                }
+                data = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def __enter__(self) -> FakeOpenAI:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
