@@ -88,7 +88,7 @@ def fetch_feed(kind: str, ident: str, http: requests.Session | None = None) -> l
     """Download and parse one feed; a missing, failing or non-XML feed is a SourceError naming it."""
     url = feed_url(kind, ident)
     what = f"{kind.split('_')[0]} feed {url}"
-    response = get(http or session(), FEED_URL, what, **{kind: ident})
+    response = get(http or session(), FEED_URL, what, {kind: ident})
     if response.status_code == 404:
         raise SourceError(f"{what}: not found (404); check the {kind} in postgen.toml")
     if response.status_code != 200:

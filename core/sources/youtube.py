@@ -107,12 +107,12 @@ def session() -> requests.Session:
     return s
 
 
-def get(http: requests.Session, url: str, what: str, **params: str) -> requests.Response:
+def get(http: requests.Session, url: str, what: str, params: dict[str, str] | None = None) -> requests.Response:
     """GET `url`; a network failure becomes a SourceError naming `what` (a video or feed)."""
     import requests
 
     try:
-        return http.get(url, params=params or None)
+        return http.get(url, params=params)
     except requests.Timeout:
         raise SourceError(f"{what}: no answer from {url} within {TIMEOUT[1]:.0f}s (tried twice); try again later") from None
     except requests.RequestException as exc:
@@ -123,7 +123,7 @@ def oembed(vid: str, http: requests.Session | None = None) -> dict[str, Any]:
     """Title and channel of a public video. 401: embedding disabled; 404: private or deleted."""
     http = http or session()
     what = f"video {vid} ({watch_url(vid)})"
-    response = get(http, OEMBED_URL, what, url=watch_url(vid), format="json")
+    response = get(http, OEMBED_URL, what, {"url": watch_url(vid), "format": "json"})
     if response.status_code == 401:
         raise SourceError(f"{what}: the owner disabled embedding, so YouTube gives no metadata (oEmbed 401); pick another video")
     if response.status_code == 404:
