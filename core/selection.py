@@ -201,29 +201,32 @@ def choose(config, video: str | None = None) -> Selected:
 
 
 def _chosen_by_user(config, text: str) -> Selected:
-    """`--video`: a configured candidate (keeps its feed/file details), a local file, or any YouTube video."""
+    """`--video`: a local file, a video a configured source lists (keeping its feed or file
+    details), or any YouTube URL/id."""
     from .sources.local import LocalSource
     from .sources.youtube import YouTubeSource, video_id
 
     warnings: list[str] = []
+    text = text.strip()
     path = Path(text).expanduser()
+    source: Source | None
     if text.startswith("builtin:") or (path.suffix and path.is_file()):
-        source: Source = LocalSource({"path": str(path.resolve()) if path.is_file() else text,
-                                      "require_transcript": config.selection.require_transcript})
-        cand = source.candidates()[0]
-        label = f"file {text}"
+        source = LocalSource({"path": str(path.resolve()) if path.is_file() else text,
+                              "require_transcript": config.selection.require_transcript})
+        cand, label = source.candidates()[0], f"file {text}"
     else:
         try:
-            vid = video_id(text)
+            wanted, error = video_id(text), None
         except ValueError as exc:
-            raise SourceError(f"--video: {exc}") from None
-        source, cand, label = _configured(config, vid, warnings)
+            wanted, error = text, exc
+        source, cand, label = _configured(config, wanted)
         if source is None:
-            spec = {"videos": [vid], "transcript_languages": config.selection.transcript_languages,
+            if error is not None:
+                raise SourceError(f"--video: {error} (nor is it a file or a video id listed by a configured source)")
+            spec = {"videos": [wanted], "transcript_languages": config.selection.transcript_languages,
                     "require_transcript": config.selection.require_transcript}
             source = YouTubeSource(spec, base_dir=config.base_dir)
-            cand = source.candidates()[0]
-            label = f"video {vid}"
+            cand, label = source.candidates()[0], f"video {wanted}"
     done = done_video_ids(config.runs_path)
     if cand.video_id in done:
         warnings.append(f"video {cand.video_id} already has a run ({done[cand.video_id].name}); --video makes another")
@@ -232,7 +235,7 @@ def _chosen_by_user(config, text: str) -> Selected:
     return Selected(video=fetched, reason=f"chosen with --video ({label})", warnings=warnings)
 
 
-def _configured(config, vid: str, warnings: list[str]) -> tuple[Source | None, Candidate | None, str]:
+def _configured(config, vid: str) -> tuple[Source | None, Candidate | None, str]:
     """The configured source that lists `vid`, if any, without failing on sources that are down."""
     for label, source in build_sources(config):
         try:
