@@ -11,10 +11,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .models import Video
 from .source import Candidate, Source, SourceError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .config import Config
 
 MAX_FETCH_ATTEMPTS = 5  # candidates tried in order when the chosen one cannot be fetched
 
@@ -78,7 +81,7 @@ def done_video_ids(runs_dir: Path) -> dict[str, Path]:
     return {p.stem[11:]: p for p in list_runs(runs_dir) if len(p.stem) > 11}
 
 
-def build_sources(config) -> list[tuple[str, Source]]:
+def build_sources(config: Config) -> list[tuple[str, Source]]:
     """One Source per `[[sources]]` entry, with the [selection] transcript options as defaults."""
     from . import registry
 
@@ -101,7 +104,7 @@ def build_sources(config) -> list[tuple[str, Source]]:
     return out
 
 
-def plan(config, now: datetime | None = None) -> Plan:
+def plan(config: Config, now: datetime | None = None) -> Plan:
     """Every candidate from every source, in policy order, each marked pick / eligible / skipped."""
     sel = config.selection
     result = Plan(policy=sel.policy, max_age_days=sel.max_age_days, sources=build_sources(config))
@@ -130,7 +133,8 @@ def plan(config, now: datetime | None = None) -> Plan:
         for item in listed:
             published = item.candidate.published
             if item.status != "skipped" and published and published < cutoff:
-                item.status, item.reason = "skipped", f"older than max_age_days = {sel.max_age_days} (published {published.date()})"
+                item.status = "skipped"
+                item.reason = f"older than max_age_days = {sel.max_age_days} (published {published.date()})"
     result.considered = _ordered(listed, sel.policy)
     pick = result.pick
     if pick:
@@ -168,7 +172,7 @@ def _drain(source: Source) -> list[str]:
     return out
 
 
-def choose(config, video: str | None = None) -> Selected:
+def choose(config: Config, video: str | None = None) -> Selected:
     """Pick the video for a run: `video` (URL/id/file) overrides; else the configured sources and policy.
 
     If the picked video cannot be fetched (private, deleted, no transcript while one is
@@ -200,7 +204,7 @@ def choose(config, video: str | None = None) -> Selected:
     )
 
 
-def _chosen_by_user(config, text: str) -> Selected:
+def _chosen_by_user(config: Config, text: str) -> Selected:
     """`--video`: a local file, a video a configured source lists (keeping its feed or file
     details), or any YouTube URL/id."""
     from .sources.local import LocalSource
@@ -235,7 +239,7 @@ def _chosen_by_user(config, text: str) -> Selected:
     return Selected(video=fetched, reason=f"chosen with --video ({label})", warnings=warnings)
 
 
-def _configured(config, vid: str) -> tuple[Source | None, Candidate | None, str]:
+def _configured(config: Config, vid: str) -> tuple[Source | None, Candidate | None, str]:
     """The configured source that lists `vid`, if any, without failing on sources that are down."""
     for label, source in build_sources(config):
         try:

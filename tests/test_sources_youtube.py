@@ -233,3 +233,25 @@ def test_importing_the_plugins_does_not_import_requests():
             "print([m for m in ('requests', 'youtube_transcript_api', 'yaml') if m in sys.modules])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_video_id_round_trips_any_id_in_any_form():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"
+    forms = st.sampled_from([
+        "{}", "https://www.youtube.com/watch?v={}", "youtu.be/{}?t=3", "https://m.youtube.com/shorts/{}",
+        "https://www.youtube-nocookie.com/embed/{}", "www.youtube.com/live/{}", "https://youtube.com/watch?a=1&v={}&b=2",
+    ])
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.text(alphabet, min_size=11, max_size=11), forms)
+    def check(vid, form):
+        assert video_id(form.format(vid)) == vid
+
+    check()
+
+
+def test_a_503_with_a_long_retry_after_does_not_hang():
+    assert youtube.session().get_adapter("https://www.youtube.com").max_retries.respect_retry_after_header is False

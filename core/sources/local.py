@@ -166,6 +166,8 @@ class LocalSource(Source):
     def fetch(self, candidate: Candidate) -> Video:
         if candidate.video_id not in self._videos:
             self.candidates()
+        if candidate.video_id not in self._videos:
+            raise SourceError(f"local source {self.describe()}: no video {candidate.video_id!r} (was the file changed?)")
         video = self._videos[candidate.video_id].model_copy()
         if not video.transcript:
             why = f"no transcript for video {video.id}: its file has no transcript or notes"

@@ -99,11 +99,11 @@ def session() -> requests.Session:
 
     s = _Session()
     retry = Retry(total=1, connect=1, read=1, status=1, status_forcelist=RETRY_STATUSES,
-                  allowed_methods=None, backoff_factor=0.5, raise_on_status=False)
+                  allowed_methods=None, backoff_factor=0.5, raise_on_status=False,
+                  respect_retry_after_header=False)  # a 503 "Retry-After: 3600" must not hang a run
     adapter = HTTPAdapter(max_retries=retry)
     s.mount("https://", adapter)
     s.mount("http://", adapter)
-    s.headers["User-Agent"] = "postgen (+https://github.com/; video-to-posts CLI)"
     return s
 
 
@@ -177,7 +177,8 @@ def transcript(vid: str, languages: Iterable[str], http: requests.Session | None
         if text:
             return TranscriptResult(text=text, language=fetched.language_code)
         why = "the transcript is empty"
-    return TranscriptResult(text=None, warning=f"no transcript for video {vid}: {why}; the posts are written from the title and description only")
+    warning = f"no transcript for video {vid}: {why}; the posts are written from the title and description only"
+    return TranscriptResult(text=None, warning=warning)
 
 
 @dataclass
