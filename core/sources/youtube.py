@@ -145,7 +145,13 @@ def oembed(vid: str, http: requests.Session | None = None) -> dict[str, Any]:
 class TranscriptResult:
     text: str | None
     language: str | None = None
-    warning: str | None = None
+    reason: str | None = None  # why there is none
+
+    @property
+    def warning(self) -> str | None:
+        if self.text is not None:
+            return None
+        return f"{self.reason}; the posts are written from the title and description only"
 
 
 def transcript(vid: str, languages: Iterable[str], http: requests.Session | None = None) -> TranscriptResult:
@@ -154,12 +160,11 @@ def transcript(vid: str, languages: Iterable[str], http: requests.Session | None
     Never raises for a missing transcript: the caller decides whether that is fatal.
     """
     import requests
-    from youtube_transcript_api import YouTubeTranscriptApi
-    from youtube_transcript_api import _errors as yte
+    import youtube_transcript_api as yte
 
     langs = list(languages) or ["en"]
     try:
-        fetched = YouTubeTranscriptApi(http_client=http or session()).fetch(vid, languages=langs)
+        fetched = yte.YouTubeTranscriptApi(http_client=http or session()).fetch(vid, languages=langs)
     except yte.TranscriptsDisabled:
         why = "captions are disabled for this video"
     except yte.NoTranscriptFound:
@@ -177,8 +182,7 @@ def transcript(vid: str, languages: Iterable[str], http: requests.Session | None
         if text:
             return TranscriptResult(text=text, language=fetched.language_code)
         why = "the transcript is empty"
-    warning = f"no transcript for video {vid}: {why}; the posts are written from the title and description only"
-    return TranscriptResult(text=None, warning=warning)
+    return TranscriptResult(text=None, reason=f"no transcript for video {vid}: {why}")
 
 
 @dataclass
@@ -210,7 +214,7 @@ def fetch_video(vid: str, *, source: str, languages: Iterable[str] = ("en",), re
     result = transcript(vid, languages, http)
     if result.text is None:
         if require_transcript:
-            raise SourceError(f"{result.warning.split(';')[0]}; [selection] require_transcript = true, so this video "
+            raise SourceError(f"{result.reason}; [selection] require_transcript = true, so this video "
                               "cannot be used (set it to false to write from title and description)")
         if warnings is not None:
             warnings.append(result.warning)
