@@ -47,6 +47,8 @@ def video_id(text: str) -> str:
         raise ValueError("empty video: give a YouTube URL or an 11-character video id")
     if _ID.fullmatch(raw):
         return raw
+    if "/" not in raw and "." not in raw:
+        raise ValueError(f"not a YouTube URL or 11-character video id: {raw!r}")
     url = raw if "://" in raw else "https://" + raw.lstrip("/")
     try:
         parts = urlsplit(url)
