@@ -117,6 +117,9 @@ def plan(config: Config, now: datetime | None = None) -> Plan:
         except SourceError as exc:
             result.warnings.append(f"{label}: {exc}")
             continue
+        except Exception as exc:  # a third-party source's bug must not stop the others
+            result.warnings.append(f"{label}: failed unexpectedly: {type(exc).__name__}: {exc}")
+            continue
         finally:
             result.warnings.extend(f"{label}: {w}" for w in _drain(source))
         for cand in found:
@@ -132,6 +135,8 @@ def plan(config: Config, now: datetime | None = None) -> Plan:
         cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=sel.max_age_days)
         for item in listed:
             published = item.candidate.published
+            if published and published.tzinfo is None:
+                published = published.replace(tzinfo=timezone.utc)
             if item.status != "skipped" and published and published < cutoff:
                 item.status = "skipped"
                 item.reason = f"older than max_age_days = {sel.max_age_days} (published {published.date()})"

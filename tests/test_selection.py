@@ -204,3 +204,17 @@ def test_next_reports_a_bad_queue_line_as_a_warning(cli, isolated):
     assert result.exit_code == 0
     assert "next: aircAruvnKk" in result.output
     assert "queue.txt:2: skipped" in result.output  # warnings go to stderr, mixed in by CliRunner
+
+
+def test_a_plugin_source_that_crashes_does_not_stop_the_others(isolated, monkeypatch):
+    from postgen.sources.youtube import YouTubeSource
+
+    def boom(self):
+        raise RuntimeError("plugin bug")
+
+    monkeypatch.setattr(YouTubeSource, "candidates", boom)
+    config = write_config(isolated, '[[sources]]\ntype = "youtube"\nvideos = ["aircAruvnKk"]\n'
+                                    '[[sources]]\ntype = "local"\npath = "builtin:sample"\n')
+    p = plan(config)
+    assert p.pick.candidate.video_id == SAMPLE
+    assert p.warnings == ["sources[0] youtube: 1 video(s): failed unexpectedly: RuntimeError: plugin bug"]
