@@ -218,3 +218,17 @@ def test_a_plugin_source_that_crashes_does_not_stop_the_others(isolated, monkeyp
     p = plan(config)
     assert p.pick.candidate.video_id == SAMPLE
     assert p.warnings == ["sources[0] youtube: 1 video(s): failed unexpectedly: RuntimeError: plugin bug"]
+
+
+def test_require_transcript_from_config_reaches_the_sources(isolated):
+    (isolated / "videos").mkdir()
+    (isolated / "videos" / "bare.yaml").write_text("url: https://example.com/b\ntitle: Bare\n", encoding="utf-8")
+    config = write_config(isolated, '[[sources]]\ntype = "local"\npath = "videos"\n'
+                                    '[[sources]]\ntype = "local"\npath = "builtin:sample"\n'
+                                    '[selection]\nrequire_transcript = true\ntranscript_languages = ["de", "en"]\n')
+    from postgen.selection import build_sources
+
+    assert build_sources(config)[0][1].spec["transcript_languages"] == ["de", "en"]
+    selected = choose(config)
+    assert selected.video.id == SAMPLE
+    assert any("bare" in w and "require_transcript" in w for w in selected.warnings)
