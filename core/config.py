@@ -74,7 +74,8 @@ class PlatformsConfig(_Section):
 class Config(_Section):
     """The whole of postgen.toml. `path` is where it came from (None for built-in defaults)."""
 
-    sources: list[dict[str, Any]] = Field(default_factory=list)
+    # The packaged sample: with no postgen.toml, `postgen run --dry-run` works offline.
+    sources: list[dict[str, Any]] = Field(default_factory=lambda: [{"type": "local", "path": "builtin:sample"}])
     selection: SelectionConfig = Field(default_factory=SelectionConfig)
     frameworks: list[str] = Field(default_factory=list)  # empty: every registered framework
     frameworks_dir: str | None = None
