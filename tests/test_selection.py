@@ -13,8 +13,10 @@ from postgen.config import load_config, parse_config
 from postgen.selection import choose, done_video_ids, plan
 from postgen.source import SourceError
 
-YT = "../test_sources_youtube/"
-FEEDS = "../test_sources_feeds/"
+from conftest import CASSETTES  # noqa: E402
+
+YT = str(CASSETTES / "test_sources_youtube") + "/"
+FEEDS = str(CASSETTES / "test_sources_feeds") + "/"
 SAMPLE = "sample-birthday-paradox"
 
 
