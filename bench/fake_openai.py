@@ -54,6 +54,8 @@ class FakeOpenAI:
     def __init__(self, latency: float = 0.2):
         self.latency = latency
         self.requests: list[dict[str, Any]] = []
+        self.first_seen: float | None = None  # perf_counter of the first request's arrival
+        self.last_done: float | None = None  # ... and of the last answer sent
         self._lock = threading.Lock()
         server = self
 
@@ -66,6 +68,8 @@ class FakeOpenAI:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 with server._lock:
                     server.requests.append(body)
+                    if server.first_seen is None:
+                        server.first_seen = time.perf_counter()
                 time.sleep(server.latency)
                 fmt = body.get("response_format") or {}
                 schema = (fmt.get("json_schema") or {}).get("schema") or {"type": "object", "properties": {}}
@@ -90,6 +94,8 @@ class FakeOpenAI:
                 self.send_header("content-length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+                with server._lock:
+                    server.last_done = time.perf_counter()
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True

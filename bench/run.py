@@ -1,0 +1,237 @@
+"""postgen benchmarks: generation speed-up, tokens, start-up, scale, dry-run, memory.
+
+Run from the repository root with the project's venv:  python bench/run.py [--quick]
+
+Figures are ratios against the naive way measured in the same run, so they hold on a noisy
+machine. Nothing here touches the network: the OpenAI-compatible server is a local fake on
+127.0.0.1 with a fixed latency (bench/fake_openai.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from fake_openai import FakeOpenAI  # noqa: E402
+
+HEAVY = ("tweepy", "praw", "prawcore", "openai", "requests", "youtube_transcript_api", "httpx", "httpx2", "rich", "pydantic", "yaml")
+MUST_NOT = {"tweepy", "praw", "prawcore", "openai", "requests", "youtube_transcript_api"}
+POSTGEN = [sys.executable, "-m", "postgen"]
+
+
+def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, int, subprocess.CompletedProcess | None]:
+    """Wall seconds and peak RSS (KiB) of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    out, err = proc.stdout.read(), proc.stderr.read()
+    proc.stdout.close()
+    proc.stderr.close()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    done = subprocess.CompletedProcess(cmd, proc.returncode, out.decode(), err.decode())
+    return elapsed, usage.ru_maxrss, done
+
+
+def median_time(cmd: list[str], cwd: Path, repeat: int, env: dict[str, str] | None = None) -> float:
+    return statistics.median(timed(cmd, cwd, env)[0] for _ in range(repeat))
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "X_", "REDDIT_", "LINKEDIN_", "POSTGEN_"))}
+    env["POSTGEN_LOAD_PLUGINS"] = ""
+    env.update(extra)
+    return env
+
+
+# --------------------------------------------------------------------------- generation
+
+
+def sample_transcript() -> str:
+    from postgen.sources.local import builtin_path, read_video_file, to_video
+
+    path = builtin_path("builtin:sample")
+    return to_video(read_video_file(path), path).transcript or ""
+
+
+def generation(workdir: Path, latency: float, concurrency: int) -> dict:
+    """One full `postgen run` against the fake server; times from the server's point of view."""
+    work = workdir / f"gen-c{concurrency}"
+    work.mkdir()
+    (work / "postgen.toml").write_text(
+        f'[[sources]]\ntype = "local"\npath = "builtin:sample"\n\n[generator]\nname = "openai"\nmodel = "bench"\n'
+        f"concurrency = {concurrency}\nrepair_rounds = 2\nmax_retries = 0\n",
+        encoding="utf-8",
+    )
+    with FakeOpenAI(latency) as server:
+        env = clean_env(OPENAI_API_KEY="bench-not-a-key", OPENAI_BASE_URL=server.base_url)
+        wall, rss, proc = timed(POSTGEN + ["run", "--dry-run"], work, env)
+        requests = list(server.requests)
+        span = (server.last_done - server.first_seen) if server.first_seen else 0.0
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"postgen run failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return {"wall": wall, "span": span, "calls": len(requests), "requests": requests, "rss_kib": rss}
+
+
+def source_share(requests: list[dict], transcript: str) -> tuple[float, list[int]]:
+    """How many times the transcript's text was sent (by paragraph), and prompt chars per call."""
+    paragraphs = [p.strip() for p in transcript.split("\n\n") if len(p.strip()) > 40]
+    sent = 0
+    per_call = []
+    for body in requests:
+        text = "\n".join(str(m.get("content", "")) for m in body.get("messages", []))
+        per_call.append(len(text))
+        sent += sum(len(p) for p in paragraphs if p in text)
+    total = sum(len(p) for p in paragraphs) or 1
+    return sent / total, per_call
+
+
+# --------------------------------------------------------------------------- scale
+
+
+def make_runs(runs_dir: Path, count: int) -> None:
+    """`count` realistic run files of 15 posts, their schedules spread over past and future."""
+    from postgen import runfile
+    from postgen.models import Brief, Fact, Post, PostState, Run, Video
+
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    frameworks = ("hormozi", "garyvee", "naval", "storytelling", "aida")
+    body = "A line of a post that says something useful about the video.\n" * 6
+    for i in range(count):
+        vid = f"v{i:010d}"
+        created = now - timedelta(days=count - i)
+        posts = [
+            Post(
+                id=f"{platform}-{fw}",
+                platform=platform,
+                framework=fw,
+                title="A title for the subreddit" if platform == "reddit" else None,
+                body=body,
+                link=f"https://www.youtube.com/watch?v={vid}",
+                state=PostState.published if i < count - 2 else PostState.ready,
+                scheduled_at=created + timedelta(hours=j),
+            )
+            for j, (platform, fw) in enumerate((p, f) for p in ("linkedin", "x", "reddit") for f in frameworks)
+        ]
+        run = Run(
+            id=f"{created.date().isoformat()}-{vid}",
+            created=created,
+            video=Video(id=vid, url=f"https://www.youtube.com/watch?v={vid}", title=f"Video {i}", channel="Bench"),
+            brief=Brief(teaches="How to benchmark.", key_points=["one", "two"], facts=[Fact(claim="c", evidence="e")]),
+            posts=posts,
+            generator="offline",
+        )
+        runfile.save(runs_dir / f"{run.id}-{i}.md", run)
+
+
+def scale(workdir: Path, sizes: list[int], repeat: int) -> dict:
+    results = {}
+    for n in sizes:
+        work = workdir / f"scale-{n}"
+        make_runs(work / "runs", n)
+        env = clean_env()
+        status = median_time(POSTGEN + ["status", "--json"], work, repeat, env)
+        due = median_time(POSTGEN + ["publish", "--due", "--dry-run"], work, repeat, env)
+        results[n] = {"status": status, "due_dry_run": due}
+    return results
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="shorter latency and fewer repeats (about a minute)")
+    args = parser.parse_args()
+    latency = 0.25 if args.quick else 1.0
+    repeat = 3 if args.quick else 7
+    rows: list[tuple[str, str]] = []
+
+    def row(name: str, value: str) -> None:
+        rows.append((name, value))
+        print(f"{name:<44} {value}", flush=True)
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.release()}")
+    with tempfile.TemporaryDirectory(prefix="postgen-bench-") as tmp:
+        workdir = Path(tmp)
+
+        # Generation against the fake server: postgen's normal mode vs one call at a time.
+        from postgen.config import GeneratorConfig
+
+        normal = generation(workdir, latency, GeneratorConfig().concurrency)
+        naive = generation(workdir, latency, 1)
+        row("fake server latency per call", f"{latency:.2f} s")
+        row("calls per run (brief + drafts + repairs)", f"{normal['calls']} (naive: {naive['calls']})")
+        row("generation wall, parallel (server span)", f"{normal['span']:.2f} s  (process {normal['wall']:.2f} s)")
+        row("generation wall, sequential (server span)", f"{naive['span']:.2f} s  (process {naive['wall']:.2f} s)")
+        speedup = naive["span"] / normal["span"] if normal["span"] else float("nan")
+        print(f"speedup: {speedup:.1f}x   (limit for 16 calls in two dependent rounds: ~8x; target >= 5x)")
+        rows.append(("speedup", f"{speedup:.1f}x"))
+
+        transcript = sample_transcript()
+        share, per_call = source_share(normal["requests"], transcript)
+        row("source text sent per run / transcript", f"{share:.2f}x  (target <= 1.05x)")
+        drafts = per_call[1:] or [0]
+        row("prompt size per post (chars, ~tokens)", f"{statistics.mean(drafts):.0f} chars, ~{statistics.mean(drafts) / 4:.0f} tokens")
+        row("brief prompt size (chars)", f"{per_call[0] if per_call else 0}")
+
+        # Start-up.
+        env = clean_env()
+        help_t = median_time(POSTGEN + ["--help"], workdir, repeat * 3, env)
+        pass_t = median_time([sys.executable, "-c", "pass"], workdir, repeat * 3, env)
+        click_t = median_time([sys.executable, "-c", "import click"], workdir, repeat * 3, env)
+        row("postgen --help", f"{help_t * 1000:.0f} ms")
+        row("python -c pass", f"{pass_t * 1000:.0f} ms")
+        row("python -c 'import click'", f"{click_t * 1000:.0f} ms")
+        row("postgen --help over import click", f"{help_t / click_t:.2f}x")
+        probe = (
+            "import sys; sys.argv=['postgen','--help']\nfrom postgen.cli import main\ntry: main()\nexcept SystemExit: pass\n"
+            f"print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}} & set({list(HEAVY)!r}))))"
+        )
+        imported = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env).stdout.split("\n")[-2].split()
+        bad = sorted(set(imported) & MUST_NOT)
+        row("--help imports it should not", ", ".join(bad) or "none")
+        row("--help imports (heavy-ish, allowed)", ", ".join(sorted(set(imported) - MUST_NOT)) or "none")
+
+        # Scale.
+        sizes = [100, 1000]
+        results = scale(workdir, sizes, repeat)
+        for n in sizes:
+            row(f"status --json over {n} runs ({n * 15} posts)", f"{results[n]['status']:.2f} s")
+            row(f"publish --due --dry-run over {n} runs", f"{results[n]['due_dry_run']:.2f} s")
+        # Growth net of start-up: (t1000 - t0) / (t100 - t0) against the 10x of linear.
+        for key, label in (("status", "status"), ("due_dry_run", "publish --due --dry-run")):
+            small, large = results[100][key] - help_t, results[1000][key] - help_t
+            growth = large / small if small > 0 else float("nan")
+            row(f"{label}: growth 100 -> 1000 runs (net of start-up)", f"{growth:.1f}x (linear: 10x)")
+
+        # Dry-run of one run, and peak memory of a run (offline generator).
+        one = workdir / "one"
+        one.mkdir()
+        t_run, rss, proc = timed(POSTGEN + ["run", "--dry-run"], one, clean_env())
+        row("postgen run --dry-run (offline generator)", f"{t_run:.2f} s, peak RSS {rss / 1024:.0f} MiB")
+        row("peak RSS of a run (openai generator, fake server)", f"{normal['rss_kib'] / 1024:.0f} MiB")
+        dry = median_time(POSTGEN + ["publish", "latest", "--dry-run"], one, repeat, clean_env())
+        row("publish RUN --dry-run (one run, 15 posts)", f"{dry:.2f} s  (target < 0.5 s)")
+
+    if os.environ.get("BENCH_JSON"):
+        Path(os.environ["BENCH_JSON"]).write_text(json.dumps(dict(rows), indent=2))
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
