@@ -111,6 +111,7 @@ def select(
     platforms: Iterable[str] = (),
     post_ids: Iterable[str] = (),
     require_approval: bool = False,
+    enabled: Iterable[str] | None = None,
 ) -> tuple[list[Post], list[Outcome]]:
     """The posts this pass acts on, and the ones it skips with why.
 
@@ -119,6 +120,7 @@ def select(
     when named with --post (a person fixed it); with --due it is left out silently.
     """
     platforms, post_ids = set(platforms), set(post_ids)
+    enabled = set(enabled) if enabled is not None else None
     act: list[Post] = []
     skipped: list[Outcome] = []
 
@@ -145,13 +147,13 @@ def select(
                 skip(post, f"already published{': ' + url if url else ''}")
         elif due and not is_due(post, now):
             continue
-        elif post.state is PostState.failed:
-            if named:
-                act.append(post)
-            elif not due:
+        elif post.state is PostState.failed and not named:
+            if not due:
                 skip(post, f"failed earlier: {post.last_error or 'see its problems'}; fix it, then publish it with --post {post.id}")
         elif post.state is PostState.draft:
             skip(post, "still a draft: run 'postgen validate' on the run first")
+        elif enabled is not None and post.platform not in enabled:
+            skip(post, f"platform {post.platform} is not enabled (platforms.enabled in postgen.toml)")
         elif require_approval and not post.approved:
             skip(post, f"not approved (publish.require_approval is on): postgen approve {run.id} {post.id}")
         elif post.deferred_until is not None and _aware(post.deferred_until) > now:
@@ -162,6 +164,10 @@ def select(
 
 
 # --------------------------------------------------------------------------- publishing
+
+
+def policy(config) -> dict:
+    return {"require_approval": config.publish.require_approval, "enabled": config.platforms.enabled}
 
 
 class Unresolved(Exception):
@@ -209,6 +215,10 @@ class Publisher:
     def settings(self):
         return self.config.publish
 
+    def policy(self) -> dict:
+        """The config's say in `select`: the approval gate and the enabled platforms."""
+        return policy(self.config)
+
     # ---- a run
 
     def publish_run(self, path: Path | str, **selection) -> list[Outcome]:
@@ -216,9 +226,7 @@ class Publisher:
         path = Path(path)
         with runfile.locked(path, "publish"):
             handle = runfile.RunHandle(path, runfile.load(path))
-            posts, outcomes = select(
-                handle.run, now=utcnow(), require_approval=self.settings.require_approval, **selection
-            )
+            posts, outcomes = select(handle.run, now=utcnow(), **self.policy(), **selection)
             for outcome in outcomes:
                 self._fire(outcome)
             for post in posts:
@@ -232,6 +240,9 @@ class Publisher:
         run = handle.run
         blocked = self._blocked.get(post.platform)
         if blocked is not None:
+            if blocked.status == "deferred" and blocked.until and post.state is PostState.ready:
+                post.deferred_until = blocked.until  # same limit: do not knock before the reset
+                handle.save()
             return Outcome(run.id, post.id, post.platform, blocked.status, blocked.reason, until=blocked.until)
         try:
             connector = self.connector(post.platform)

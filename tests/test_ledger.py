@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
+import time_machine
 from ledger_fakes import FakeConnector, FakePlatform, make_run
 
 from postgen import ledger, runfile
@@ -58,10 +59,16 @@ def test_rate_limit_beyond_max_wait_defers_until_the_reset(tmp_path):
     assert ledger.exit_code(outcomes.values()) == 3
     post = runfile.load(path).post("x-hormozi")
     assert post.state is PostState.ready and post.deferred_until is not None
+    assert runfile.load(path).post("x-naval").deferred_until == post.deferred_until  # same limit, same reset
     # Next pass before the reset: still deferred, nothing sent.
     again = publisher({"x": x, "reddit": reddit}).publish_run(path)
-    assert {o.post_id: o.status for o in again} == {"x-hormozi": "deferred", "x-naval": "published"}
-    assert x.create_calls == 2
+    assert {o.post_id: o.status for o in again} == {"x-hormozi": "deferred", "x-naval": "deferred"}
+    assert x.create_calls == 1
+    # After the reset both go out, once each.
+    with time_machine.travel(reset + 1, tick=False):
+        later = publisher({"x": x, "reddit": reddit}).publish_run(path)
+    assert {o.post_id: o.status for o in later} == {"x-hormozi": "published", "x-naval": "published"}
+    assert x.copies("x-hormozi") == 1 and x.copies("x-naval") == 1
 
 
 def test_server_errors_back_off_exponentially_then_publish(tmp_path):
@@ -240,3 +247,23 @@ def test_follow_up_failure_is_reported_and_fires(tmp_path):
     assert outcome.status == "published" and "403 comments not allowed" in outcome.reason
     assert [e.kind for e in fired] == ["follow_up_failed"]
     assert ledger.exit_code([outcome]) == 0  # the post is out; the report says what is missing
+
+
+def test_disabled_platform_is_skipped(tmp_path):
+    path = make_run(tmp_path, [("x", "hormozi"), ("reddit", "naval")])
+    x, reddit = FakePlatform("x"), FakePlatform("reddit")
+    config = parse_config({"platforms": {"enabled": ["x"]}})
+    outcomes = {o.post_id: o for o in publisher({"x": x, "reddit": reddit}, config=config).publish_run(path)}
+    assert outcomes["x-hormozi"].status == "published"
+    assert outcomes["reddit-naval"].status == "skipped" and "not enabled" in outcomes["reddit-naval"].reason
+    assert reddit.create_calls == 0
+
+
+def test_named_failed_post_still_needs_approval(tmp_path):
+    path = make_run(tmp_path, [("x", "hormozi")])
+    with runfile.editing(path) as handle:
+        handle.run.post("x-hormozi").state = PostState.failed
+    x = FakePlatform("x")
+    config = parse_config({"publish": {"require_approval": True}})
+    outcomes = publisher({"x": x}, config=config).publish_run(path, post_ids=["x-hormozi"])
+    assert outcomes[0].status == "skipped" and x.create_calls == 0

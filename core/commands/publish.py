@@ -50,7 +50,7 @@ def _plan(app: AppContext, paths: list[Path], selection: dict):
     plan = []
     for path in paths:
         run = runfile.load(path)
-        posts, skipped = ledger.select(run, now=utcnow(), require_approval=app.config.publish.require_approval, **selection)
+        posts, skipped = ledger.select(run, now=utcnow(), **ledger.policy(app.config), **selection)
         plan.append((path, run, posts, skipped))
     return plan
 
