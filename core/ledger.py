@@ -402,6 +402,8 @@ class Publisher:
             except PublishError as exc:  # the contract says record, not raise; be forgiving
                 result = before.model_copy(deep=True)
                 result.follow_ups.append(FollowUp(kind=post.link_policy, state="failed", error=exc.message, at=utcnow()))
+            for follow_up in result.follow_ups[len(before.follow_ups):]:
+                follow_up.at = follow_up.at or utcnow()
             post.publication = result
             post.follow_up_pending = False
             handle.save()

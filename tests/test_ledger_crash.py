@@ -131,9 +131,6 @@ def test_crash_at_every_step_then_publish_again(tmp_path, behaviour, traced_save
 def test_crash_after_accept_is_reconciled_without_a_second_create(tmp_path, behaviour, traced_save):
     path = make_run(tmp_path, [(behaviour, "hormozi")], link=None)
     platform = FakePlatform(behaviour)
-    tracer = Tracer()
-    tracer.crash_at = None
-
     def die_after_accept(name):
         if name == "publish.after":
             raise Crash(name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -116,3 +116,41 @@ def test_bad_slots_are_config_errors(slot):
 def test_parse_slot():
     assert schedule.parse_slot("Tue 15:00") == schedule.Slot(1, datetime(2000, 1, 1, 15, 0).time())
     assert schedule.parse_slot("8:05") == schedule.Slot(None, datetime(2000, 1, 1, 8, 5).time())
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+ZONES = ("UTC", "Europe/Paris", "America/New_York", "Asia/Tokyo", "Australia/Lord_Howe", "Asia/Kolkata")
+slot_text = st.builds(
+    lambda day, h, m: (f"{day} " if day else "") + f"{h:02d}:{m:02d}",
+    st.sampled_from([None, *schedule.WEEKDAYS]), st.integers(0, 23), st.sampled_from([0, 15, 30, 45]),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    slots=st.lists(slot_text, min_size=1, max_size=3),
+    created=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31)),
+    n=st.integers(1, 5),
+)
+def test_property_slots_are_distinct_future_and_on_the_wall_clock(tmp_path_factory, zone, slots, created, n):
+    from postgen.models import Post, Run, Video
+
+    created = created.replace(tzinfo=timezone.utc, microsecond=0)
+    run = Run(id="r", created=created, video=Video(id="v", url="u", title="t"),
+              posts=[Post(id=f"x-f{i}", platform="x", framework=f"f{i}", state=PostState.ready) for i in range(n)])
+    schedule.assign(run, config(timezone=zone, slots={"x": slots}), runs_dir=tmp_path_factory.mktemp("runs"))
+    when = [p.scheduled_at for p in run.posts]
+    assert all(w is not None and w > created for w in when)
+    assert len({w.astimezone(timezone.utc) for w in when}) == n  # one post per slot
+    tz = ZoneInfo(zone)
+    parsed = [schedule.parse_slot(t) for t in slots]
+    for w in when:  # each time is one of the slots on its local day (a DST-skipped wall time moves forward)
+        day = w.astimezone(tz).date()
+        candidates = {
+            datetime.combine(d, s.at, tzinfo=tz).astimezone(timezone.utc)
+            for d in (day, day - timedelta(days=1)) for s in parsed if s.weekday in (None, d.weekday())
+        }
+        assert w.astimezone(timezone.utc) in candidates
+    assert when == sorted(when)  # frameworks in order take the slots in order
