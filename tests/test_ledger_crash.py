@@ -192,3 +192,31 @@ def test_killed_process_then_second_process_reconciles(tmp_path, behaviour, die_
         follow_up = runfile.load(path).post(f"{behaviour}-hormozi").publication.follow_ups[0]
         assert follow_up.state == "failed" and "unknown" in follow_up.error
         assert report["outcomes"][0]["follow_up_errors"]
+
+
+@pytest.mark.parametrize("behaviour", BEHAVIOURS)
+def test_crash_again_while_recovering(tmp_path, behaviour, traced_save):
+    """Die once mid-publish, then again at every step of the recovering pass, then settle."""
+    import copy
+    import shutil
+
+    steps = _steps_of_a_clean_pass(tmp_path, behaviour, traced_save)
+    for k in range(1, len(steps) + 1, 2):  # every other first crash keeps this test quick
+        path = make_run(tmp_path / f"first{k}", [(behaviour, fw) for fw in FRAMEWORKS])
+        platform = FakePlatform(behaviour)
+        with pytest.raises(Crash):
+            one_pass(path, platform, Tracer(crash_at=k), traced_save)
+        saved_text, saved_platform = path.read_text(encoding="utf-8"), copy.deepcopy(platform)
+        recovery = Tracer()
+        one_pass(path, platform, recovery, traced_save)  # learn the recovering pass's steps
+        for j in range(1, len(recovery.steps) + 1):
+            path.write_text(saved_text, encoding="utf-8")
+            platform = copy.deepcopy(saved_platform)
+            with pytest.raises(Crash):
+                one_pass(path, platform, Tracer(crash_at=j), traced_save)
+            settle(path, platform, traced_save)
+            try:
+                assert_once_each(path, platform)
+            except AssertionError as exc:
+                raise AssertionError(f"crash at {k} ({steps[k - 1]}), then at {j} ({recovery.steps[j - 1]}): {exc}") from None
+        shutil.rmtree(path.parent)

@@ -83,6 +83,8 @@ def test_doctor_first_then_generate_then_publish_then_commit(steps):
     assert "generate" in steps[generate]["if"]  # only when few posts are pending
     assert steps[commit]["if"] == "always()"  # the ledger is kept even when a post failed
     assert "git add runs/" in steps[commit]["run"]
+    assert "steps.doctor.outcome == 'success'" in steps[publish]["if"]  # never publish past a failed doctor
+    assert steps[doctor]["id"] == "doctor"
     assert "exit 0" in steps[publish]["run"] and '"$code" -eq 3' in steps[publish]["run"]  # deferral is not a failure
 
 
