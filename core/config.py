@@ -53,6 +53,27 @@ class ScheduleConfig(_Section):
     )
     framework_order: list[str] = Field(default_factory=list)  # empty: the run's order
 
+    @field_validator("slots")
+    @classmethod
+    def _slots_parse(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        from .schedule import parse_slot
+
+        for texts in value.values():
+            for text in texts:
+                parse_slot(text)  # ValueError names the slot and the allowed forms
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_known(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone; use an IANA name like 'Europe/Paris' or 'UTC'") from None
+        return value
+
 
 class PublishConfig(_Section):
     require_approval: bool = False

@@ -128,6 +128,8 @@ class Post(_Model):
     last_error: str | None = None
     publication: Publication | None = None
     repairs: int = 0  # generator repair rounds it took
+    deferred_until: datetime | None = None  # rate limited: not before this time
+    follow_up_pending: bool = False  # published, its link follow-up not yet attempted
 
     @staticmethod
     def make_id(platform: str, framework: str) -> str:

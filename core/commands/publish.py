@@ -1,1 +1,243 @@
-"""Placeholder: filled in by its issue."""
+"""`postgen publish` and `postgen approve`: the only commands that post anything.
+
+Never by accident: without --dry-run, publishing needs --yes or a "yes" typed on a terminal;
+with no terminal and no --yes it refuses. That holds for --due too (the CI workflow passes
+--yes): the schedule says *when*, --yes says a person meant it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from postgen import hookimpl
+from postgen.cli import EXIT_INPUT, AppContext, pass_app
+
+
+def interactive() -> bool:
+    """Whether a person can answer a prompt (tests replace this)."""
+    return sys.stdin.isatty()
+
+
+def _targets(app: AppContext, run_ref: str | None, due: bool) -> list[Path]:
+    from postgen import runfile
+
+    if run_ref:
+        return [runfile.resolve(app.config.runs_path, run_ref)]
+    return runfile.list_runs(app.config.runs_path)
+
+
+def _check_ids(paths: list[Path], post_ids: tuple[str, ...]) -> None:
+    from postgen import runfile
+
+    if not post_ids:
+        return
+    known = {p.id for path in paths for p in runfile.load(path).posts}
+    unknown = [pid for pid in post_ids if pid not in known]
+    if unknown:
+        raise click.UsageError(f"no post {', '.join(unknown)} in this run (posts: {', '.join(sorted(known))})")
+
+
+def _plan(app: AppContext, paths: list[Path], selection: dict):
+    """What a pass would do, read without the lock (for --dry-run and the confirmation)."""
+    from postgen import ledger, runfile
+    from postgen.models import utcnow
+
+    plan = []
+    for path in paths:
+        run = runfile.load(path)
+        posts, skipped = ledger.select(run, now=utcnow(), **ledger.policy(app.config), **selection)
+        plan.append((path, run, posts, skipped))
+    return plan
+
+
+def _dry_run(app: AppContext, plan, as_json: bool) -> int:
+    from postgen import checks
+    from postgen.preview import format_preview
+
+    rows, failed = [], False
+    for _path, run, posts, skipped in plan:
+        for post in posts:
+            row = {"run": run.id, "post": post.id, "platform": post.platform, "state": post.state.value}
+            try:
+                connector = checks.connector_for(post.platform, app.config)
+                problems = checks.check_post(post, run, connector, app.config)
+                preview = connector.preview(post)
+            except Exception as exc:  # a missing or broken connector: say so, keep going
+                row.update(action="fail", reason=f"{type(exc).__name__}: {exc}")
+                failed = True
+                rows.append(row)
+                continue
+            errors = [p for p in problems if p.severity == "error"]
+            if post.state.value == "publishing":
+                row.update(action="reconcile", reason="outcome of the last attempt unknown: would ask the platform first")
+            elif post.state.value == "published":
+                row.update(action="follow_up", reason="published; would finish its link follow-up")
+            elif errors:
+                row.update(action="fail", reason="; ".join(p.message for p in errors))
+                failed = True
+            else:
+                row.update(action="publish", reason="")
+            row["problems"] = [p.model_dump() for p in problems]
+            row["preview"] = asdict(preview)
+            row["text"] = format_preview(preview)
+            rows.append(row)
+        for outcome in skipped:
+            rows.append({"run": run.id, "post": outcome.post_id, "platform": outcome.platform,
+                         "action": outcome.status, "reason": outcome.reason})
+    if as_json:
+        click.echo(json.dumps({"dry_run": True, "posts": [{k: v for k, v in r.items() if k != "text"} for r in rows]},
+                              indent=2, ensure_ascii=False, default=str))
+    else:
+        for row in rows:
+            if "text" in row:
+                click.echo(row["text"])
+                for problem in row.get("problems", []):
+                    click.echo(f"-- {problem['severity']}: {problem['message']}")
+            click.echo(f">> {row['run']} {row['post']}: would {row['action']}" + (f" ({row['reason']})" if row["reason"] else ""))
+            click.echo()
+        if not rows:
+            click.echo("nothing to publish")
+        click.echo("dry run: nothing was sent")
+    return 1 if failed else 0
+
+
+def _report(outcomes, as_json: bool, code: int) -> None:
+    if as_json:
+        click.echo(json.dumps({"exit_code": code, "outcomes": [o.to_dict() for o in outcomes]}, indent=2, ensure_ascii=False))
+        return
+    if not outcomes:
+        click.echo("nothing to publish")
+        return
+    width = max(len(f"{o.run_id} {o.post_id}") for o in outcomes)
+    for o in outcomes:
+        if o.status == "published":
+            detail = o.url or "(no URL)"
+            if o.reason:
+                detail += f"  ({o.reason})"
+        elif o.status == "deferred":
+            detail = (f"until {o.until.isoformat()}: " if o.until else "") + o.reason
+        else:
+            detail = o.reason
+        click.echo(f"{o.status.upper():<11} {f'{o.run_id} {o.post_id}':<{width}}  {detail}")
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o.status] = counts.get(o.status, 0) + 1
+    click.echo(", ".join(f"{n} {s}" for s, n in counts.items()))
+
+
+@click.command()
+@click.argument("run_ref", metavar="[RUN]", required=False)
+@click.argument("url", metavar="[URL]", required=False)
+@click.option("--dry-run", is_flag=True, help="Show exactly what would be sent; send nothing (needs no keys).")
+@click.option("--due", is_flag=True, help="Only posts whose scheduled time has come (all runs unless RUN is given).")
+@click.option("--platform", "platforms", multiple=True, help="Only this platform (repeatable).")
+@click.option("--post", "post_ids", multiple=True, help="Only this post id, e.g. x-hormozi (repeatable); retries a failed post.")
+@click.option("--yes", "-y", is_flag=True, help="Publish without asking (required when there is no terminal, e.g. CI).")
+@click.option("--resolve", "resolve_id", metavar="POST", help="Record what happened to a post whose outcome is unknown.")
+@click.option("--as", "resolve_as", type=click.Choice(["published", "failed"]), help="With --resolve: 'published URL' or 'failed'.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, yes, resolve_id, resolve_as, as_json) -> None:
+    """Publish a run's posts, each at most once (RUN: id, file, path or 'latest').
+
+    \b
+    postgen publish latest --dry-run        exactly what would be sent
+    postgen publish RUN [--platform x] [--post x-hormozi] [--yes]
+    postgen publish --due --yes             what is due now, all runs (CI)
+    postgen publish RUN --resolve POST --as published URL | --as failed
+
+    Exit codes: 0 all done, 1 some failed or need a decision, 2 usage error, 3 some deferred.
+    """
+    from postgen import ledger
+
+    if resolve_id or resolve_as:
+        if not (resolve_id and resolve_as and run_ref):
+            raise click.UsageError("use: postgen publish RUN --resolve POST --as published URL   (or --as failed)")
+        if (resolve_as == "published") != bool(url):
+            raise click.UsageError("--as published needs the post's URL; --as failed takes none")
+        path = _targets(app, run_ref, False)[0]
+        try:
+            post = ledger.resolve(path, resolve_id, resolve_as, url)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
+        note = " (its link follow-up goes out with the next publish)" if post.follow_up_pending else ""
+        click.echo(f"{post.id}: recorded as {post.state.value}" + (f" at {url}" if url else "") + note)
+        return
+    if url:
+        raise click.UsageError(f"unexpected argument {url!r} (a URL goes only with --resolve POST --as published URL)")
+    if not run_ref and not due:
+        raise click.UsageError("name a RUN (or 'latest'), or use --due to publish what is due across all runs")
+
+    paths = _targets(app, run_ref, due)
+    _check_ids(paths, post_ids)
+    selection = {"due": due, "platforms": platforms, "post_ids": post_ids}
+    plan = _plan(app, paths, selection)
+    if dry_run:
+        sys.exit(_dry_run(app, plan, as_json))
+
+    to_send = [(run.id, post.id) for _p, run, posts, _s in plan for post in posts]
+    if to_send and not yes:
+        if not interactive():
+            click.echo("Error: refusing to publish without confirmation: no terminal to ask on. "
+                       "Add --yes to publish (or --dry-run to see what would be sent).", err=True)
+            sys.exit(EXIT_INPUT)
+        for run_id, post_id in to_send:
+            click.echo(f"  {run_id} {post_id}")
+        click.confirm(f"Publish these {len(to_send)} posts now?", abort=True)
+
+    publisher = ledger.Publisher(app.config)
+    outcomes = []
+    from postgen.runfile import RunLocked
+
+    for path, run, posts, skipped in plan:
+        if not posts and not skipped:
+            continue
+        try:
+            outcomes.extend(publisher.publish_run(path, **selection))
+        except RunLocked as exc:
+            if run_ref:
+                raise
+            # --due: another publisher has this run; its posts wait for the next pass.
+            outcomes.extend(ledger.Outcome(run.id, p.id, p.platform, "deferred", str(exc)) for p in posts)
+    code = ledger.exit_code(outcomes)
+    _report(outcomes, as_json, code)
+    sys.exit(code)
+
+
+@click.command()
+@click.argument("run_ref", metavar="RUN")
+@click.argument("post_ids", metavar="[POST]...", nargs=-1)
+@pass_app
+def approve(app: AppContext, run_ref: str, post_ids: tuple[str, ...]) -> None:
+    """Mark posts approved for publishing (all the run's unpublished posts when none are named).
+
+    Only matters with `require_approval = true` under [publish] in postgen.toml.
+    """
+    from postgen import runfile
+    from postgen.models import PostState
+
+    path = runfile.resolve(app.config.runs_path, run_ref)
+    with runfile.editing(path, "approve") as handle:
+        known = [p.id for p in handle.run.posts]
+        unknown = [pid for pid in post_ids if pid not in known]
+        if unknown:
+            raise click.UsageError(f"no post {', '.join(unknown)} in {handle.run.id} (posts: {', '.join(known)})")
+        chosen = [p for p in handle.run.posts if (p.id in post_ids if post_ids else p.state is not PostState.published)]
+        for post in chosen:
+            post.approved = True
+    for post in chosen:
+        note = f" (state {post.state.value}: it will not publish until it is ready)" if post.state in (PostState.draft, PostState.failed) else ""
+        click.echo(f"approved {post.id}{note}")
+    if not app.config.publish.require_approval:
+        click.echo("note: publish.require_approval is off in the config, so approval does not gate publishing")
+
+
+@hookimpl
+def postgen_register_commands(cli: click.Group) -> None:
+    cli.add_command(publish)
+    cli.add_command(approve)
