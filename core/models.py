@@ -128,6 +128,7 @@ class Post(_Model):
     last_error: str | None = None
     publication: Publication | None = None
     repairs: int = 0  # generator repair rounds it took
+    usage: Usage | None = None  # tokens its draft and repair calls spent (None: no metered calls)
 
     @staticmethod
     def make_id(platform: str, framework: str) -> str:
