@@ -27,7 +27,7 @@ UNITS = (
 )
 # A number (digits with $ % K M, or a number word) and, when there is one, the unit after it.
 CLAIM = re.compile(
-    rf"(?<![\w$])(?P<num>\$?\d[\d,.]*\s?(?:%|[kKmMbB]\b)?|(?:{NUMBER_WORDS})\b)(?:[\s-]+(?P<unit>{UNITS})\b)?",
+    rf"(?<![\w$])(?P<num>\$?\d[\d,.]*(?:\s?(?:%|[kKmMbB]\b))?|(?:{NUMBER_WORDS})\b)(?:[\s-]+(?P<unit>{UNITS})\b)?",
     re.IGNORECASE,
 )
 # Number words that are usually not claims when they stand alone ("one idea", "no one").
