@@ -243,10 +243,13 @@ def run_pipeline(config, video_ref: str | None = None, *, on_start=None, on_post
     """`postgen run`: choose the video, generate, save. Publishes nothing."""
     from .selection import choose
 
+    from .frameworks import selected
+
     gen = pick_generator(config)
+    total = len(_platforms(config)[0]) * len(selected(config))  # fail on bad config before fetching
     chosen = choose(config, video_ref)
     if on_start:
-        on_start(gen, chosen)
+        on_start(gen, chosen, total)
     run = generate(config, chosen.video, generator=gen, on_post=on_post, warnings=chosen.warnings)
     path = save_run(config, run, replace=replace)
     return Outcome(run=run, path=path, warnings=list(run.warnings))

@@ -121,3 +121,27 @@ def test_weighted_length_counts_emoji_urls_and_cjk():
     assert weighted_length("👨‍👩‍👧") == 2
     assert weighted_length("see https://example.com/a/very/long/path/indeed") == 4 + 23
     assert weighted_length("日本") == 4
+
+
+# Whatever the video says, the offline posts must be ready: the main job depends on it.
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_word = st.one_of(
+    st.text(alphabet=st.characters(whitelist_categories=("Ll", "Lu")), min_size=1, max_size=12),
+    st.sampled_from(["🔥", "日本語", "42%", "$40K", "https://example.com/x", "**bold**", "#", "(aside)", "—", "13,000"]),
+)
+_sentence = st.lists(_word, min_size=1, max_size=40).map(lambda ws: " ".join(ws) + ".")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    title=st.text(min_size=1, max_size=150).filter(lambda t: t.strip()),
+    transcript=st.one_of(st.none(), st.lists(_sentence, max_size=30).map(" ".join)),
+    description=st.text(max_size=300),
+)
+def test_any_video_gives_fifteen_ready_posts(title, transcript, description):
+    from postgen.pipeline import generate
+
+    install()
+    run = generate(parse_config({}), sample_video(title=title, transcript=transcript or None, description=description))
+    assert [p.errors for p in run.posts] == [[]] * 15

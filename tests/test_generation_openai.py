@@ -154,3 +154,18 @@ def test_openai_without_key_names_the_variable(cli, config, monkeypatch):
 
     with pytest.raises(GeneratorError, match="needs OPENAI_API_KEY"):
         pick_generator(config)
+
+
+@pytest.mark.vcr
+def test_length_cut_off_fails_the_post(config, sent):
+    post = _generate(config).post("x-hormozi")
+    assert post.state == PostState.failed
+    assert "output token limit" in post.errors[0].message
+
+
+@pytest.mark.vcr
+def test_server_errors_after_retries_fail_the_post(config, sent):
+    post = _generate(config).post("x-hormozi")
+    assert post.state == PostState.failed
+    assert "failed (500) after retries; rerun later" in post.errors[0].message
+    assert len(sent) == 4  # brief + first try + 2 retries by the client

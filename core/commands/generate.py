@@ -45,12 +45,12 @@ def run_cmd(app: AppContext, video_ref: str | None, dry_run: bool, force: bool) 
                         console=err, transient=True)
     task = {"id": None}
 
-    def on_start(gen, chosen) -> None:
+    def on_start(gen, chosen, total: int) -> None:
         model = f" ({gen.model})" if gen.model else ""
         click.echo(f"generator: {gen.name}{model}")
         click.echo(f"video: {chosen.video.title} [{chosen.video.id}]" + (f" - {chosen.reason}" if chosen.reason else ""))
         progress.start()
-        task["id"] = progress.add_task("drafting posts", total=None)
+        task["id"] = progress.add_task("brief, then drafts", total=total)
 
     def on_post(post) -> None:
         if task["id"] is not None:

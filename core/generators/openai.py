@@ -167,6 +167,10 @@ class OpenAIGenerator(Generator):
             raise PostGenerationError(f"{what}: {where} failed ({exc.status_code}) after retries; rerun later") from None
         except openai.BadRequestError as exc:
             raise GeneratorError(f"{where} rejected the request (400): {_short(exc)}") from None
+        except openai.APIStatusError as exc:
+            raise GeneratorError(f"{where} answered {exc.status_code}: {_short(exc)}") from None
+        except openai.OpenAIError as exc:
+            raise GeneratorError(f"{where}: {_short(exc)}") from None
         message = response.choices[0].message
         usage = _usage(response)
         if getattr(message, "refusal", None):
