@@ -145,3 +145,12 @@ def test_any_video_gives_fifteen_ready_posts(title, transcript, description):
     install()
     run = generate(parse_config({}), sample_video(title=title, transcript=transcript or None, description=description))
     assert [p.errors for p in run.posts] == [[]] * 15
+
+
+@pytest.mark.parametrize("message", ["329 of 150 weighted characters", "too long: limit 150", "maximum is 150 characters", "at most 150"])
+def test_repair_understands_how_limits_are_worded(message):
+    gen = OfflineGenerator()
+    request = _request()
+    request.previous = gen.draft(request)
+    request.problems = [Problem(severity="error", code="too_long", message=message)]
+    assert weighted_length(gen.draft(request).body) <= 135

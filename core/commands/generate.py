@@ -61,7 +61,7 @@ def run_cmd(app: AppContext, video_ref: str | None, dry_run: bool, force: bool) 
     finally:
         progress.stop()
     run = outcome.run
-    table = Table(title=f"{run.id}: {run.video.title}")
+    table = Table(title=run.id)
     for col in ("post", "length", "state", "warnings"):
         table.add_column(col)
     connectors = {}

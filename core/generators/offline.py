@@ -226,13 +226,17 @@ def templates_for(framework: Framework, platform: str) -> tuple[list[str], list[
     return body, title
 
 
+# "329 of 280", "329/280", "limit 280", "maximum is 280", "at most 280"
+LIMIT = re.compile(r"(?:\d[\d,]*\s*(?:of|/)|limit(?:\s+is)?|max(?:imum)?(?:\s+is)?|at most|up to)\s*(?P<limit>\d[\d,]*)", re.I)
+
+
 def _repair_budget(current: int, measured: int, problems) -> int:
     """Read 'N of M' (or 'over by K') from the problem messages; else cut by a third."""
     budget = current
     for problem in problems:
-        m = re.search(r"(\d[\d,]*)\s*(?:of|/)\s*(?:a\s+)?(?:max(?:imum)?\s+)?(\d[\d,]*)", problem.message)
+        m = LIMIT.search(problem.message)
         if m:
-            limit = int(m.group(2).replace(",", ""))
+            limit = int(m.group("limit").replace(",", ""))
             budget = min(budget, int(limit * 0.9))
     if budget >= measured:
         budget = int(measured * 0.67)
