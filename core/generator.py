@@ -21,6 +21,7 @@ class DraftRequest:
     has_title: bool = False
     previous: Draft | None = None  # set when repairing
     problems: list[Problem] = field(default_factory=list)  # what to fix in `previous`
+    library: list[Framework] = field(default_factory=list)  # every framework of the run (shared prompt prefix)
 
 
 @dataclass
@@ -32,6 +33,11 @@ class Draft:
 
 class GeneratorError(Exception):
     """A generator call failed in a way the user must act on (auth, quota, refusal...)."""
+
+
+class PostGenerationError(GeneratorError):
+    """A failure limited to one post (refusal, length cut-off, rate limit after retries):
+    that post is saved `failed` with the message, the rest of the run goes on."""
 
 
 class Generator:

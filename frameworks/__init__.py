@@ -51,3 +51,50 @@ def builtin_frameworks() -> list[Framework]:
 def postgen_register_frameworks(register: Callable[[Framework], None]) -> None:
     for framework in builtin_frameworks():
         register(framework)
+
+
+def user_frameworks(config) -> list[Framework]:
+    """The frameworks in the config's `frameworks_dir` (none when it is not set)."""
+    if config is None or not config.frameworks_dir:
+        return []
+    folder = config.resolve(config.frameworks_dir)
+    if not folder.is_dir():
+        from postgen.config import ConfigError
+
+        raise ConfigError(f"frameworks_dir {str(folder)!r} is not a folder: create it or fix 'frameworks_dir' in {config.path or 'postgen.toml'}")
+    return load_dir(folder)
+
+
+def available(config=None) -> dict[str, tuple[Framework, str]]:
+    """Every framework by name with where it came from: plugins first, then `frameworks_dir`.
+
+    A user file may not reuse a registered name: two frameworks called the same would make
+    the run file's headings ambiguous.
+    """
+    from postgen.config import ConfigError
+    from postgen.registry import frameworks
+
+    found = {entry.name: (entry.item, entry.plugin) for entry in frameworks.entries()}
+    try:
+        extra = user_frameworks(config)
+    except FrameworkFileError as exc:
+        raise ConfigError(str(exc)) from None
+    folder = config.resolve(config.frameworks_dir) if extra else None
+    for fw in extra:
+        origin = str(folder / f"{fw.name}.toml") if folder else "frameworks_dir"
+        if fw.name in found:
+            raise ConfigError(f"{origin}: a framework named {fw.name!r} already comes from {found[fw.name][1]!r}; rename it")
+        found[fw.name] = (fw, origin)
+    return found
+
+
+def selected(config) -> list[Framework]:
+    """The frameworks a run uses: `frameworks = [...]` in postgen.toml, or all of them."""
+    from postgen.config import ConfigError
+
+    every = available(config)
+    names = list(config.frameworks) if config is not None and config.frameworks else list(every)
+    unknown = [n for n in names if n not in every]
+    if unknown:
+        raise ConfigError(f"frameworks: unknown {', '.join(map(repr, unknown))} (known: {', '.join(every)})")
+    return [every[n][0] for n in names]

@@ -1,1 +1,218 @@
-"""Placeholder: filled in by its issue."""
+"""The `openai` generator: the official client, structured output parsed into pydantic models.
+
+Any OpenAI-compatible server works through `base_url` / OPENAI_BASE_URL. Prompts put what all
+fifteen drafts share first (instructions, the framework library, the brief) so the service can
+cache that prefix; the transcript goes out once, in the brief request, and never again.
+The `openai` package is imported only when a call is made, so `postgen --help` stays light.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from postgen import hookimpl
+from postgen.generator import Draft, DraftRequest, Generator, GeneratorError, PostGenerationError
+from postgen.models import Brief, Fact, Usage, Video
+
+PROMPT_VERSION = "2026-11-24.1"
+
+BRIEF_SYSTEM = """You read a video's full transcript once and write a brief that social posts will be written from.
+Only state what the source says. Every fact must quote the source's own words as evidence.
+Keep numbers exactly as the source gives them; never add a number the source does not contain."""
+
+DRAFT_SYSTEM = """You write social media posts about one video, in a named copywriting framework, for one platform.
+Rules for every post:
+- Follow the framework's beats in order and its voice, do's and don'ts.
+- Follow the platform rules exactly; length limits are hard limits, stay well under them.
+- Use only claims and numbers found in the brief. Never invent results, people or statistics.
+- No markdown (no **bold**, no # headings, no [text](url) links) unless the platform rules allow it.
+- Do not write the video's URL: postgen attaches the link according to the link policy.
+- Put the hook in the first line."""
+
+LINK_POLICIES = {
+    "first_comment": "the link is posted automatically as the first comment (or reply); you may say so once, briefly",
+    "inline": "postgen appends the link to the post; do not mention where the link is",
+    "none": "no link is posted; do not mention a link",
+}
+
+
+class BriefFact(BaseModel):
+    claim: str = Field(description="a claim a post may make")
+    evidence: str = Field(description="the source's own words that support it")
+
+
+class BriefOut(BaseModel):
+    teaches: str = Field(description="what the video teaches, one sentence")
+    key_points: list[str] = Field(description="three to six key points, in the video's order")
+    facts: list[BriefFact] = Field(description="facts and numbers, each with its evidence")
+    audience: str = Field(description="who benefits from the video")
+
+
+class DraftOut(BaseModel):
+    title: str | None = Field(description="the post title when the platform needs one, else null")
+    body: str = Field(description="the post text exactly as it will be published")
+
+
+def _library(request: DraftRequest) -> str:
+    frameworks = request.library or [request.framework]
+    parts = []
+    for fw in frameworks:
+        parts.append(
+            f"## {fw.name} ({fw.label})\n{fw.description.strip()}\n"
+            f"Beats: {' -> '.join(fw.beats)}\nDo: {'; '.join(fw.dos)}\nDon't: {'; '.join(fw.donts)}"
+        )
+    return "\n\n".join(parts)
+
+
+def draft_messages(request: DraftRequest) -> list[dict[str, str]]:
+    """Shared prefix (system: rules + framework library + brief) first, then this post's specifics."""
+    v = request.video
+    shared = (
+        f"{DRAFT_SYSTEM}\n\n# Frameworks\n\n{_library(request)}\n\n# The video\n"
+        f"Title: {v.title}\nChannel: {v.channel}\n\n# Brief\n"
+        f"{request.brief.model_dump_json(indent=1)}"
+    )
+    ask = [
+        f"Platform: {request.platform}",
+        f"Platform rules: {request.platform_style}",
+        f"Framework: {request.framework.name}",
+        f"Link policy: {LINK_POLICIES.get(request.link_policy, request.link_policy)}",
+        "Title: required" if request.has_title else "Title: none (return null)",
+    ]
+    messages = [{"role": "system", "content": shared}, {"role": "user", "content": "\n".join(ask)}]
+    if request.previous is not None:
+        previous = {"title": request.previous.title, "body": request.previous.body}
+        fix = "\n".join(f"- {p.message}" for p in request.problems)
+        messages.append({"role": "assistant", "content": json.dumps(previous, ensure_ascii=False)})
+        messages.append({"role": "user", "content": f"That draft is refused by the platform:\n{fix}\nRewrite it so every problem is fixed; keep the framework and the voice."})
+    return messages
+
+
+def brief_messages(video: Video) -> list[dict[str, str]]:
+    source = video.transcript or video.description or video.title
+    kind = "Transcript" if video.transcript else "Description (no transcript available)"
+    return [
+        {"role": "system", "content": BRIEF_SYSTEM},
+        {"role": "user", "content": f"Title: {video.title}\nChannel: {video.channel}\nURL: {video.url}\n\n{kind}:\n{source}"},
+    ]
+
+
+class OpenAIGenerator(Generator):
+    """Chat completions with structured output; usage recorded per call."""
+
+    name = "openai"
+    needs = ("OPENAI_API_KEY",)
+    prompt_version = PROMPT_VERSION
+
+    def __init__(self, settings: Any = None):
+        super().__init__(settings)
+        self._client = None
+
+    @property
+    def model(self) -> str | None:
+        return getattr(self.settings, "model", None) or "gpt-4o-mini"
+
+    def client(self):
+        if self._client is None:
+            from openai import OpenAI
+
+            key = os.environ.get("OPENAI_API_KEY")
+            if not key:
+                raise GeneratorError("the openai generator needs OPENAI_API_KEY in the environment (or use [generator] name = \"offline\")")
+            s = self.settings
+            self._client = OpenAI(
+                api_key=key,
+                base_url=getattr(s, "base_url", None) or os.environ.get("OPENAI_BASE_URL") or None,
+                timeout=getattr(s, "timeout", 60.0),
+                max_retries=getattr(s, "max_retries", 2),
+            )
+        return self._client
+
+    def _call(self, messages: list[dict[str, str]], schema: type[BaseModel], what: str) -> tuple[BaseModel, Usage]:
+        """One structured call. Failures limited to this call raise PostGenerationError."""
+        import openai
+
+        kwargs: dict[str, Any] = {"model": self.model, "messages": messages, "response_format": schema}
+        temperature = getattr(self.settings, "temperature", None)
+        if temperature is not None:
+            kwargs["temperature"] = temperature
+        where = getattr(self.settings, "base_url", None) or os.environ.get("OPENAI_BASE_URL") or "the OpenAI API"
+        try:
+            response = self.client().chat.completions.parse(**kwargs)
+        except openai.LengthFinishReasonError:
+            raise PostGenerationError(f"{what}: the model hit its output token limit before finishing; rerun, or use a model with a larger output limit") from None
+        except openai.ContentFilterFinishReasonError:
+            raise PostGenerationError(f"{what}: the service's content filter stopped the answer; rerun or edit the post by hand") from None
+        except openai.AuthenticationError:
+            raise GeneratorError(f"{where} refused OPENAI_API_KEY (401): check the key, or unset it to use the offline generator") from None
+        except openai.PermissionDeniedError as exc:
+            raise GeneratorError(f"{where} denied access (403) for model {self.model!r}: {_short(exc)}") from None
+        except openai.NotFoundError:
+            raise GeneratorError(f"{where} has no model {self.model!r} (404): fix [generator] model in postgen.toml") from None
+        except openai.RateLimitError as exc:
+            retries = getattr(self.settings, "max_retries", 2)
+            raise PostGenerationError(
+                f"{what}: rate limited (429) after {retries} retries ({_short(exc)}); wait a minute and rerun, "
+                "or lower [generator] concurrency"
+            ) from None
+        except openai.APITimeoutError:
+            raise PostGenerationError(f"{what}: {where} did not answer within {getattr(self.settings, 'timeout', 60)} s after retries; rerun, or raise [generator] timeout") from None
+        except openai.APIConnectionError:
+            raise PostGenerationError(f"{what}: could not connect to {where}; check the network or OPENAI_BASE_URL, then rerun") from None
+        except openai.InternalServerError as exc:
+            raise PostGenerationError(f"{what}: {where} failed ({exc.status_code}) after retries; rerun later") from None
+        except openai.BadRequestError as exc:
+            raise GeneratorError(f"{where} rejected the request (400): {_short(exc)}") from None
+        except openai.APIStatusError as exc:
+            raise GeneratorError(f"{where} answered {exc.status_code}: {_short(exc)}") from None
+        except openai.OpenAIError as exc:
+            raise GeneratorError(f"{where}: {_short(exc)}") from None
+        message = response.choices[0].message
+        usage = _usage(response)
+        if getattr(message, "refusal", None):
+            raise PostGenerationError(f"{what}: the model refused: {message.refusal}")
+        if message.parsed is None:
+            raise PostGenerationError(f"{what}: the answer did not match the expected structure; rerun")
+        return message.parsed, usage
+
+    def brief(self, video: Video) -> tuple[Brief, Usage]:
+        try:
+            out, usage = self._call(brief_messages(video), BriefOut, "brief")
+        except PostGenerationError as exc:
+            raise GeneratorError(str(exc)) from None
+        facts = [Fact(claim=f.claim, evidence=f.evidence) for f in out.facts]
+        return Brief(teaches=out.teaches, key_points=out.key_points, facts=facts, audience=out.audience), usage
+
+    def draft(self, request: DraftRequest) -> Draft:
+        post = f"{request.platform}-{request.framework.name}"
+        out, usage = self._call(draft_messages(request), DraftOut, post)
+        title = out.title if request.has_title else None
+        return Draft(body=out.body, title=title, usage=usage)
+
+
+def _usage(response: Any) -> Usage:
+    u = getattr(response, "usage", None)
+    if u is None:
+        return Usage(calls=1)
+    details = getattr(u, "prompt_tokens_details", None)
+    cached = getattr(details, "cached_tokens", None) or 0
+    return Usage(calls=1, prompt_tokens=u.prompt_tokens or 0, completion_tokens=u.completion_tokens or 0, cached_tokens=cached)
+
+
+def _short(exc: Exception) -> str:
+    """The service's own error message, without the request dump."""
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        inner = body.get("error") if isinstance(body.get("error"), dict) else body
+        if inner.get("message"):
+            return str(inner["message"])[:200]
+    return str(exc)[:200]
+
+
+@hookimpl
+def postgen_register_generators(register) -> None:
+    register(OpenAIGenerator)

@@ -1,0 +1,255 @@
+"""From a video to a saved run: brief once, drafts in parallel, validate and repair, lint, save.
+
+A post is `ready` only when its connector found no error in its final text; otherwise it is
+saved `failed` with the problems, so nobody publishes something the platform would refuse or cut.
+Nothing here publishes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .generator import Draft, DraftRequest, Generator, GeneratorError, PostGenerationError
+from .models import Post, PostState, Problem, Run, Usage, Video
+
+
+@dataclass
+class Outcome:
+    run: Run
+    path: Path
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[Post]:
+        return [p for p in self.run.posts if p.state == PostState.failed]
+
+
+def pick_generator(config) -> Generator:
+    """`[generator] name`: auto (openai when OPENAI_API_KEY is set, else offline), or a name."""
+    from .config import ConfigError
+    from .registry import generators
+
+    settings = config.generator
+    name = settings.name
+    if name == "auto":
+        name = "openai" if os.environ.get("OPENAI_API_KEY") and "openai" in generators else "offline"
+    if name not in generators:
+        raise ConfigError(f"generator.name: no generator named {name!r} (known: auto, {', '.join(generators.names())})")
+    cls = generators.get(name)
+    missing = [var for var in getattr(cls, "needs", ()) if not os.environ.get(var)]
+    if missing:
+        raise GeneratorError(
+            f"the {name} generator needs {' and '.join(missing)} in the environment; set it, "
+            "or use [generator] name = \"offline\" in postgen.toml"
+        )
+    return cls(settings)
+
+
+def cost(usage: Usage, model: str | None, prices: dict[str, dict[str, float]]) -> Usage:
+    """The usage with its estimated cost from the price table (USD per million tokens)."""
+    price = prices.get(model or "")
+    if not price:
+        return usage
+    fresh = max(0, usage.prompt_tokens - usage.cached_tokens)
+    dollars = (
+        fresh * price.get("input", 0.0)
+        + usage.cached_tokens * price.get("cached", price.get("input", 0.0))
+        + usage.completion_tokens * price.get("output", 0.0)
+    ) / 1_000_000
+    return usage.model_copy(update={"cost_usd": round(dollars, 6)})
+
+
+def source_text(video: Video) -> str:
+    """What the brief is written from: the transcript, else the description, else the title."""
+    return video.transcript or video.description or video.title
+
+
+class _Meter:
+    """Thread-safe sum of usage across parallel calls."""
+
+    def __init__(self, model: str | None, prices: dict[str, dict[str, float]]):
+        self.model, self.prices = model, prices
+        self.total = Usage()
+        self._lock = threading.Lock()
+
+    def add(self, usage: Usage) -> Usage:
+        priced = cost(usage, self.model, self.prices)
+        with self._lock:
+            self.total = self.total + priced
+        return priced
+
+
+def _platforms(config) -> tuple[list[str], list[str]]:
+    from .config import ConfigError
+    from .registry import connectors
+
+    enabled = list(config.platforms.enabled)
+    present = [p for p in enabled if p in connectors]
+    absent = [p for p in enabled if p not in connectors]
+    if not present:
+        raise ConfigError(
+            f"platforms.enabled = {enabled}: no connector installed for any of them "
+            f"(installed: {', '.join(connectors.names()) or 'none'}; see 'postgen plugins')"
+        )
+    warnings = [f"platform {p!r} is enabled but no connector plugin provides it: skipped" for p in absent]
+    return present, warnings
+
+
+def generate(
+    config,
+    video: Video,
+    *,
+    generator: Generator | None = None,
+    on_post: Callable[[Post], None] | None = None,
+    warnings: list[str] | None = None,
+) -> Run:
+    """Write a run for `video` (not saved). `on_post` is called as each post is settled."""
+    from .checks import check_post, connector_for
+    from .frameworks import selected
+
+    gen = generator or pick_generator(config)
+    platforms, notes = _platforms(config)
+    library = selected(config)
+    text = source_text(video)
+    meter = _Meter(gen.model, config.generator.prices)
+
+    brief, brief_usage = gen.brief(video)  # the ONE call that reads the whole source
+    meter.add(brief_usage)
+
+    stored = video.model_copy(update={"transcript": None})
+    run_warnings = list(warnings or []) + notes
+    if video.transcript:
+        run_warnings.append(
+            f"transcript: {len(video.transcript):,} characters, read once for the brief; not stored in this file"
+        )
+    elif video.description:
+        run_warnings.append("no transcript: the brief was written from the title and description only")
+    else:
+        run_warnings.append("no transcript and no description: the brief was written from the title only")
+    run = Run(
+        id=Run.make_id(video.id),
+        video=stored,
+        brief=brief,
+        generator=gen.name,
+        model=gen.model,
+        prompt_version=gen.prompt_version,
+        source_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        warnings=run_warnings,
+    )
+    connectors = {p: connector_for(p, config) for p in platforms}
+    jobs = [(p, fw) for p in platforms for fw in library]
+    rounds = config.generator.repair_rounds
+
+    def one(platform: str, framework) -> Post:
+        connector = connectors[platform]
+        policy = getattr(connector.options, "link_policy", "first_comment")
+        request = DraftRequest(
+            platform=platform,
+            platform_style=connector.style(),
+            framework=framework,
+            brief=brief,
+            video=stored,
+            link_policy=policy,
+            has_title=bool(getattr(connector, "has_title", False)),
+            library=library,
+        )
+        post = Post(id=Post.make_id(platform, framework.name), platform=platform, framework=framework.name,
+                    link_policy=policy, link=stored.url)
+        spent = Usage()
+        try:
+            draft = gen.draft(request)
+            spent = spent + meter.add(draft.usage)
+            _apply(post, draft)
+            errors = [p for p in check_post(post, run, connector) if p.severity == "error"]
+            while errors and post.repairs < rounds:
+                request.previous, request.problems = draft, errors
+                draft = gen.draft(request)
+                spent = spent + meter.add(draft.usage)
+                post.repairs += 1
+                _apply(post, draft)
+                errors = [p for p in check_post(post, run, connector) if p.severity == "error"]
+        except PostGenerationError as exc:
+            post.problems = [Problem(severity="error", code="generator", message=str(exc))]
+            post.state = PostState.failed
+        if spent.calls or spent.prompt_tokens:
+            post.usage = spent
+        return post
+
+    posts: dict[str, Post] = {}
+    with ThreadPoolExecutor(max_workers=max(1, min(config.generator.concurrency, len(jobs)))) as pool:
+        futures = [pool.submit(one, p, fw) for p, fw in jobs]
+        try:
+            for future in as_completed(futures):
+                post = future.result()
+                posts[post.id] = post
+                if on_post:
+                    on_post(post)
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
+    run.posts = [posts[Post.make_id(p, fw.name)] for p, fw in jobs]
+    settle(run, connectors)
+    run.usage = meter.total
+    return run
+
+
+def _apply(post: Post, draft: Draft) -> None:
+    post.body = draft.body.strip()
+    post.title = draft.title.strip() if draft.title is not None else None
+
+
+def settle(run: Run, connectors: dict) -> None:
+    """Final problems (lints see the whole run now, for near-duplicates) and each post's state."""
+    from .checks import check_post
+
+    for post in run.posts:
+        if post.state == PostState.failed and any(p.code == "generator" for p in post.problems):
+            continue
+        post.problems = check_post(post, run, connectors[post.platform])
+        post.state = PostState.failed if post.errors else PostState.ready
+
+
+def save_run(config, run: Run, *, replace: bool = False) -> Path:
+    """Schedule and save the run, then tell plugins. Never overwrites a run that published."""
+    from . import runfile, schedule
+    from .events import Event, fire
+
+    path = runfile.path_for(config.runs_path, run)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with runfile.locked(path):
+        if path.exists():
+            old = runfile.load(path)
+            started = [p.id for p in old.posts if p.state in (PostState.publishing, PostState.published)]
+            if started:
+                raise GeneratorError(f"{path} already has published posts ({', '.join(started)}); it is kept as it is")
+            if not replace:
+                raise GeneratorError(f"{path} already exists: review it, or rerun with --force to replace it")
+        schedule.assign(run, config)
+        runfile.save(path, run)
+    fire(Event("run_saved", run_id=run.id, message=str(path),
+               data={"path": str(path), "ready": sum(p.state == PostState.ready for p in run.posts),
+                     "failed": [p.id for p in run.posts if p.state == PostState.failed]}))
+    return path
+
+
+def run_pipeline(config, video_ref: str | None = None, *, on_start=None, on_post=None, replace: bool = False) -> Outcome:
+    """`postgen run`: choose the video, generate, save. Publishes nothing."""
+    from .selection import choose
+
+    from .frameworks import selected
+
+    gen = pick_generator(config)
+    total = len(_platforms(config)[0]) * len(selected(config))  # fail on bad config before fetching
+    chosen = choose(config, video_ref)
+    if on_start:
+        on_start(gen, chosen, total)
+    run = generate(config, chosen.video, generator=gen, on_post=on_post, warnings=chosen.warnings)
+    path = save_run(config, run, replace=replace)
+    return Outcome(run=run, path=path, warnings=list(run.warnings))
