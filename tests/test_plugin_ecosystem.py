@@ -192,6 +192,11 @@ def test_trace_shows_the_external_plugin_loading_and_registering(mastodon_instal
     assert f"postgen trace: loaded plugin 'mastodon' = postgen_mastodon from postgen-mastodon {EXAMPLE_VERSION}" in err
     assert "postgen trace: postgen_register_connectors(register) -> mastodon" in err
 
+    from test_plugins_docs import examples  # the doc shows real lines (its command line differs)
+
+    documented = examples()["trace"].splitlines()
+    assert documented[0].replace("0.1.0", EXAMPLE_VERSION) in err and documented[2] in err
+
 
 def test_trace_off_by_default_and_with_zero(mastodon_installed, monkeypatch, capsys):
     from postgen.plugins import reset_plugin_manager

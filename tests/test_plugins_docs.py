@@ -129,6 +129,23 @@ def test_the_connector_contract_is_shown_whole():
         assert f"| `{method}(" in doc_text()
 
 
+def test_every_python_block_is_a_snippet_or_a_run_example():
+    lines = doc_text().splitlines()
+    for i, line in enumerate(lines):
+        if line.strip() == "```python":
+            assert lines[i - 1].startswith(("<!-- snippet: ", "<!-- example: ")), f"{DOC.name}:{i + 1} is untested code"
+
+
+def test_pyproject_excerpt_matches_the_example():
+    import tomllib
+
+    shown = tomllib.loads(examples()["pyproject"])
+    real = tomllib.loads((ROOT / "examples" / "postgen-mastodon" / "pyproject.toml").read_text(encoding="utf-8"))
+    assert shown["project"]["name"] == real["project"]["name"]
+    assert shown["project"]["dependencies"] == real["project"]["dependencies"]
+    assert shown["project"]["entry-points"] == real["project"]["entry-points"]
+
+
 def test_linked_files_exist():
     for target in re.findall(r"\]\((\.\./[^)#]+)\)", doc_text()):
         assert (DOC.parent / target).resolve().exists(), target
