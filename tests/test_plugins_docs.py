@@ -163,6 +163,12 @@ HOOK_TESTS = {
 }
 
 
+def test_every_example_is_run_by_a_test():
+    # connectors are shown by snippets of the example plugin; the rest are run by the tests here
+    run = (set(HOOK_TESTS) - {"postgen_register_connectors"}) | {"framework-toml", "pyproject", "trace"}
+    assert set(examples()) == run
+
+
 def test_every_hookspec_has_a_test():
     assert set(HOOK_TESTS) == set(hookspecs()), "add a test for the new hook to HOOK_TESTS"
     for test_name in HOOK_TESTS.values():

@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterator, Literal
 
 from pydantic import Field
 
+# [docs:start imports]
 from postgen import (
     Connector,
     ConnectorOptions,
@@ -26,6 +27,7 @@ from postgen import (
     PublishError,
     hookimpl,
 )
+# [docs:end imports]
 
 __version__ = "0.1.0"
 
