@@ -75,7 +75,8 @@ def test_installed_example_is_listed_with_hooks_and_version(cli, mastodon_instal
         "connectors": ["mastodon"],
     }
     text = cli("plugins").output
-    assert f"mastodon {EXAMPLE_VERSION} (package postgen-mastodon)\n  hooks: postgen_register_connectors\n  connectors: mastodon" in text
+    assert (f"mastodon {EXAMPLE_VERSION} (package postgen-mastodon)\n"
+            "  hooks: postgen_register_connectors\n  connectors: mastodon") in text
 
 
 def test_every_plugin_row_has_the_same_keys(cli, mastodon_installed):
@@ -192,7 +193,9 @@ def test_trace_shows_the_external_plugin_loading_and_registering(mastodon_instal
     assert f"postgen trace: loaded plugin 'mastodon' = postgen_mastodon from postgen-mastodon {EXAMPLE_VERSION}" in err
     assert "postgen trace: postgen_register_connectors(register) -> mastodon" in err
 
-    from test_plugins_docs import examples  # the doc shows real lines (its command line differs)
+    from test_plugins_docs import (
+        examples,  # the doc shows real lines (its command line differs)
+    )
 
     documented = examples()["trace"].splitlines()
     assert documented[0].replace("0.1.0", EXAMPLE_VERSION) in err and documented[2] in err

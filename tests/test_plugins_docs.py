@@ -226,7 +226,6 @@ def test_hook_register_frameworks(tmp_path):
 def test_hook_register_connectors(monkeypatch):
     monkeypatch.syspath_prepend(str(EXAMPLE_SRC))
     import postgen_mastodon
-
     from postgen import registry
     from postgen.plugins import get_plugin_manager
 

@@ -12,9 +12,9 @@ import html.parser
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Literal
 
+# [docs:start imports]
 from pydantic import Field
 
-# [docs:start imports]
 from postgen import (
     Connector,
     ConnectorOptions,
@@ -182,8 +182,12 @@ class MastodonConnector(Connector):
 def _errors(client: Any) -> Iterator[None]:
     """Turn Mastodon.py's exceptions into the PublishError kinds the ledger acts on."""
     from mastodon import (
-        MastodonAPIError, MastodonNetworkError, MastodonNotFoundError, MastodonRatelimitError,
-        MastodonServerError, MastodonUnauthorizedError,
+        MastodonAPIError,
+        MastodonNetworkError,
+        MastodonNotFoundError,
+        MastodonRatelimitError,
+        MastodonServerError,
+        MastodonUnauthorizedError,
     )
 
     try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from postgen import Post, PublishError
 
 BODY = ["method", "scheme", "host", "port", "path", "query", "body"]
