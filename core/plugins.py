@@ -64,9 +64,18 @@ def load_entry_point_plugins(pm: pluggy.PluginManager) -> None:
             raise PluginError(f"plugin {ep.name!r} ({ep.value}) failed to load: {exc}") from exc
         pm.register(plugin, name=ep.name)
         _VERSIONS[ep.name] = dist.version if dist is not None else "?"
+        _PACKAGES[ep.name] = dist_name or "?"
+        if _tracing():
+            print(f"postgen trace: loaded plugin {ep.name!r} = {ep.value} from {dist_name} {_VERSIONS[ep.name]}",
+                  file=sys.stderr)
 
 
 _VERSIONS: dict[str, str] = {}
+_PACKAGES: dict[str, str] = {}
+
+
+def _tracing() -> bool:
+    return os.environ.get("POSTGEN_TRACE_PLUGINS", "") not in ("", "0")
 
 
 def make_plugin_manager(*, load_entry_points: bool = True) -> pluggy.PluginManager:
@@ -80,18 +89,23 @@ def make_plugin_manager(*, load_entry_points: bool = True) -> pluggy.PluginManag
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
         raise PluginError(f"{exc} (hook names start with 'postgen_'; see docs/plugins.md)") from exc
-    if os.environ.get("POSTGEN_TRACE_PLUGINS"):
+    if _tracing():
         _trace(pm)
     return pm
 
 
 def _trace(pm: pluggy.PluginManager) -> None:
+    """POSTGEN_TRACE_PLUGINS=1: one stderr line per hook call, naming the implementations in the
+    order pluggy calls them (last registered first), and a line for any implementation that raised."""
+
     def before(hook_name: str, impls: list[pluggy.HookImpl], kwargs: dict[str, Any]) -> None:
-        names = ", ".join(impl.plugin_name for impl in impls) or "(none)"
+        names = ", ".join(impl.plugin_name for impl in reversed(impls)) or "(no implementations)"
         print(f"postgen trace: {hook_name}({', '.join(kwargs)}) -> {names}", file=sys.stderr)
 
     def after(outcome: Any, hook_name: str, impls: list[pluggy.HookImpl], kwargs: dict[str, Any]) -> None:
-        return None
+        if outcome.exception is not None:
+            exc = outcome.exception
+            print(f"postgen trace: {hook_name} raised {type(exc).__name__}: {exc}", file=sys.stderr)
 
     pm.add_hookcall_monitoring(before, after)
 
@@ -113,6 +127,11 @@ def reset_plugin_manager() -> None:
     registry.reset()
 
 
+def plugin_package(name: str) -> str:
+    """The distribution a plugin came from: its package name, or "postgen" for built-ins."""
+    return _PACKAGES.get(name, "postgen")
+
+
 def plugin_version(name: str) -> str:
     if name in _VERSIONS:
         return _VERSIONS[name]
@@ -128,7 +147,11 @@ def each_impl(hook_name: str) -> Iterator[tuple[str, Callable[..., Any]]]:
     plugin each result came from (for name-clash messages and error isolation).
     """
     pm = get_plugin_manager()
-    impls = getattr(pm.hook, hook_name).get_hookimpls()
+    caller = getattr(pm.hook, hook_name)
+    impls = caller.get_hookimpls()
+    if not impls and _tracing():  # nothing to call, so no call to trace: say so
+        args = ", ".join(caller.spec.argnames) if caller.spec else ""
+        print(f"postgen trace: {hook_name}({args}) -> (no implementations)", file=sys.stderr)
     all_plugins = [impl.plugin for impl in impls]
     for impl in impls:
         others = [p for p in all_plugins if p is not impl.plugin]

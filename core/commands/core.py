@@ -12,12 +12,18 @@ from postgen import hookimpl
 from postgen.cli import EXIT_INPUT, AppContext, pass_app
 
 
+KINDS = ("sources", "generators", "frameworks", "connectors")
+
+
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def plugins(as_json: bool) -> None:
-    """List every plugin and what it provides: sources, generators, frameworks, connectors."""
+    """List every plugin: its package, version, hooks, and what it provides.
+
+    JSON: a list of {name, package, version, hooks, sources, generators, frameworks, connectors}.
+    """
     from postgen import registry
-    from postgen.plugins import get_plugin_manager, plugin_version
+    from postgen.plugins import get_plugin_manager, plugin_package, plugin_version
 
     pm = get_plugin_manager()
     provided: dict[str, dict[str, list[str]]] = {}
@@ -27,15 +33,17 @@ def plugins(as_json: bool) -> None:
     rows = []
     for name, plugin in pm.list_name_plugin():
         hooks = sorted(impl.name for impl in pm.get_hookcallers(plugin) or [])
-        rows.append({"name": name, "version": plugin_version(name), "hooks": hooks, **provided.get(name, {})})
+        row = {"name": name, "package": plugin_package(name), "version": plugin_version(name), "hooks": hooks}
+        rows.append(row | {kind: provided.get(name, {}).get(kind, []) for kind in KINDS})
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
     for row in rows:
-        click.echo(f"{row['name']} {row['version']}")
-        click.echo(f"  hooks: {', '.join(row['hooks'])}")
-        for kind in ("sources", "generators", "frameworks", "connectors"):
-            if row.get(kind):
+        origin = "" if row["package"] == "postgen" else f" (package {row['package']})"
+        click.echo(f"{row['name']} {row['version']}{origin}")
+        click.echo(f"  hooks: {', '.join(row['hooks']) or '(none)'}")
+        for kind in KINDS:
+            if row[kind]:
                 click.echo(f"  {kind}: {', '.join(row[kind])}")
 
 
