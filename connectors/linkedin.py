@@ -30,9 +30,9 @@ AUTH_HINT = ("LinkedIn access tokens last 60 days: create a new one (scopes open
 
 
 def _is_hashtag(text: str, i: int) -> bool:
-    """A '#' at a word start followed by a word character: an intended hashtag."""
+    """A '#' at a word start followed by a letter or digit: an intended hashtag."""
     before_ok = i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")
-    after_ok = i + 1 < len(text) and (text[i + 1].isalnum() or text[i + 1] == "_")
+    after_ok = i + 1 < len(text) and text[i + 1].isalnum()
     return before_ok and after_ok
 
 
