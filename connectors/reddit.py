@@ -83,18 +83,23 @@ class RedditConnector(Connector):
 
     # -- praw ------------------------------------------------------------------------------------------
     def _reddit(self) -> Any:
+        """One praw.Reddit per connector (one token request for a post and its comment)."""
+        cached = self.__dict__.get("_praw")
+        if cached is not None:
+            return cached
         missing = [n for n in CREDENTIALS if not self.env.get(n)]
         if missing:
             raise PublishError("auth", f"Reddit keys missing: set {', '.join(missing)}")
         import praw
 
         env = self.env
-        return praw.Reddit(
+        self._praw = praw.Reddit(
             client_id=env["REDDIT_CLIENT_ID"], client_secret=env["REDDIT_CLIENT_SECRET"],
             username=env["REDDIT_USERNAME"], password=env["REDDIT_PASSWORD"],
             user_agent=env.get("REDDIT_USER_AGENT") or f"postgen/0.1 by u/{env['REDDIT_USERNAME']}",
             check_for_updates=False, timeout=self.options.timeout,
         )
+        return self._praw
 
     def _subreddit_name(self) -> str:
         if not self.options.subreddit:

@@ -231,7 +231,7 @@ def test_find_existing_says_unknown():
 
 @pytest.mark.vcr
 def test_check_identity():
-    health = _connector().check()
+    health = _connector(version=_months_ago(1)).check()
     assert health.ok and health.identity == "Postgen Test (urn:li:person:782bbtaQ)"
 
 
