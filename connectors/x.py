@@ -245,8 +245,9 @@ class XConnector(Connector):
         try:
             client, user_auth = self._client()
         except PublishError as exc:
-            return common.replace_follow_ups(publication, "thread", done + [common.failed_follow_up("thread", exc)]) if len(done) < len(parts) \
-                else common.replace_follow_ups(publication, "reply", [common.failed_follow_up("reply", exc)])
+            kind = "thread" if len(done) < len(parts) else "reply"
+            kept = done if kind == "thread" else []
+            return common.replace_follow_ups(publication, kind, kept + [common.failed_follow_up(kind, exc)])
         last = done[-1].remote_id if done else publication.remote_id
         thread = list(done)
         for text in parts[len(done):]:

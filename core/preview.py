@@ -17,7 +17,7 @@ def _heading(part: dict[str, Any]) -> str:
         if key in part:
             limit = f" of {part['limit']}" if part.get("limit") else ""
             bits.append(f"{part[key]}{limit} {unit}")
-    if part.get("subreddit") is not None or "subreddit" in part:
+    if "subreddit" in part:
         bits.append(f"r/{part['subreddit']}" if part.get("subreddit") else "no subreddit set")
     if part.get("flair"):
         bits.append(f"flair {part['flair']}")

@@ -195,6 +195,8 @@ def test_publish_errors(name, kind, words, vcr_cassette_dir, vcr_config):
     assert "test-token" not in info.value.message
     if kind == "rate_limited":
         assert info.value.retry_at is not None
+    if kind == "duplicate":
+        assert info.value.remote_id == "urn:li:share:7265000000000000000"  # the existing post, named by LinkedIn
 
 
 @pytest.mark.vcr

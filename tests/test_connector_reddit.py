@@ -50,6 +50,11 @@ def test_preview_shows_subreddit_title_body_and_comment():
     assert preview.parts[1] == {"kind": "first_comment", "text": LINK}
     assert preview.estimated_cost_usd == 0.0
     assert "subreddit" in RedditConnector().preview(_post()).notes[0]
+    from postgen.preview import format_preview
+
+    shown = format_preview(preview)
+    assert "-- post (r/postgen_test, flair Discussion):\ntitle: How neural networks learn\nBody" in shown
+    assert f"-- first_comment:\n{LINK}" in shown
 
 
 @pytest.mark.vcr
