@@ -41,13 +41,15 @@ def link_problems(post: Post, what: str) -> list[Problem]:
     return []
 
 
-def timeout_session(timeout: float = DEFAULT_TIMEOUT) -> Any:
-    """A requests.Session that puts a timeout on every request it sends."""
+def timeout_session(timeout: float = DEFAULT_TIMEOUT, *, force: bool = False) -> Any:
+    """A requests.Session that puts a timeout on every request it sends (`force`: even over the
+    caller's own, for libraries like prawcore that pass a fixed one)."""
     import requests
 
     class _Session(requests.Session):
         def request(self, method, url, **kwargs):  # type: ignore[override]
-            kwargs.setdefault("timeout", timeout)
+            if force or kwargs.get("timeout") is None:
+                kwargs["timeout"] = timeout
             return super().request(method, url, **kwargs)
 
     return _Session()

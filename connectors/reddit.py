@@ -7,7 +7,9 @@ through the account's recent submissions.
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from pydantic import Field
 
@@ -98,8 +100,33 @@ class RedditConnector(Connector):
             username=env["REDDIT_USERNAME"], password=env["REDDIT_PASSWORD"],
             user_agent=env.get("REDDIT_USER_AGENT") or f"postgen/0.1 by u/{env['REDDIT_USERNAME']}",
             check_for_updates=False, timeout=self.options.timeout,
+            requestor_kwargs={"session": common.timeout_session(self.options.timeout, force=True)},
         )
         return self._praw
+
+    @staticmethod
+    @contextmanager
+    def _once(reddit: Any) -> Iterator[None]:
+        """No automatic retry of a creating call: prawcore retries 5xx and read timeouts, and Reddit
+        refuses no duplicate, so a retried submit that had landed would post twice."""
+        from prawcore.sessions import FiniteRetryStrategy
+
+        class _Once(FiniteRetryStrategy):
+            def _sleep_seconds(self) -> float | None:
+                return None
+
+            def should_retry_on_failure(self) -> bool:
+                return False
+
+        core = getattr(reddit, "_core", None)
+        previous = getattr(core, "_retry_strategy_class", None)
+        if previous is not None:
+            core._retry_strategy_class = _Once
+        try:
+            yield
+        finally:
+            if previous is not None:
+                core._retry_strategy_class = previous
 
     def _subreddit_name(self) -> str:
         if not self.options.subreddit:
@@ -131,6 +158,10 @@ class RedditConnector(Connector):
             return PublishError("invalid", f"Reddit refused the post: {item.error_message}")
         if isinstance(exc, pc.OAuthException):
             return PublishError("auth", f"Reddit refused the login ({exc}). {AUTH_HINT}")
+        if isinstance(exc, pc.TooManyRequests):
+            retry = exc.retry_after
+            retry_at = time.time() + float(retry) if retry else None
+            return common.http_error("Reddit", 429, "too many requests", retry_at=retry_at)
         if isinstance(exc, pc.ResponseException):
             status = exc.response.status_code
             return common.http_error("Reddit", status, exc.response.text[:200], auth_hint=AUTH_HINT)
@@ -145,10 +176,11 @@ class RedditConnector(Connector):
         name = self._subreddit_name()
         reddit = self._reddit()
         try:
-            submission = reddit.subreddit(name).submit(
-                (post.title or "").strip(), selftext=common.sent_body(post),
-                flair_id=self.options.flair_id, flair_text=self.options.flair_text,
-            )
+            with self._once(reddit):
+                submission = reddit.subreddit(name).submit(
+                    (post.title or "").strip(), selftext=common.sent_body(post),
+                    flair_id=self.options.flair_id, flair_text=self.options.flair_text,
+                )
         except Exception as exc:
             raise self._error(exc) from exc
         return Publication(remote_id=submission.id, url=self._post_url(submission.id), published_at=common.now())
@@ -159,7 +191,8 @@ class RedditConnector(Connector):
             return publication
         try:
             reddit = self._reddit()
-            comment = reddit.submission(id=publication.remote_id).reply(link)
+            with self._once(reddit):
+                comment = reddit.submission(id=publication.remote_id).reply(link)
             follow = FollowUp(kind="first_comment", remote_id=comment.id,
                               url=f"{self._post_url(publication.remote_id)}_/{comment.id}/", at=common.now())
         except Exception as exc:

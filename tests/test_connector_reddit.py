@@ -74,7 +74,8 @@ def test_publish_with_comment():
     ("test_publish_flair_required", "invalid", "flair_id"),
     ("test_publish_no_selfs", "invalid", "NO_SELFS"),
     ("test_publish_forbidden", "permission", "403"),
-    ("test_publish_server_error", "transient", "503"),
+    ("test_publish_server_error", "transient", "503"),  # one call: a creating call is never retried blindly
+    ("test_publish_too_many_requests", "rate_limited", "429"),
     ("test_publish_bad_client_secret", "auth", "REDDIT_CLIENT_ID"),
     ("test_publish_bad_password", "auth", "invalid_grant"),
 ])
@@ -90,8 +91,33 @@ def test_publish_errors(name, kind, words, vcr_cassette_dir, vcr_config):
     assert info.value.kind == kind
     assert words in info.value.message
     assert "test-password" not in info.value.message and "test-client-secret" not in info.value.message
-    if kind == "rate_limited":
+    if name == "test_publish_ratelimit":
         assert before + 9 * 60 <= info.value.retry_at <= time.time() + 9 * 60
+    if name == "test_publish_too_many_requests":
+        assert before + 120 <= info.value.retry_at <= time.time() + 120
+
+
+@pytest.mark.vcr
+def test_timeout_is_transient_and_not_retried(monkeypatch):
+    import requests
+
+    calls = []
+
+    def slow(self, method, url, **kwargs):
+        calls.append((method, url, kwargs.get("timeout")))
+        if "access_token" in url:
+            response = requests.Response()
+            response.status_code = 200
+            response._content = b'{"access_token": "REDACTED", "token_type": "bearer", "expires_in": 86400, "scope": "*"}'
+            return response
+        raise requests.ReadTimeout("slow")
+
+    monkeypatch.setattr(requests.Session, "request", slow)
+    with pytest.raises(PublishError) as info:
+        _connector(timeout=9).publish(_post())
+    assert info.value.kind == "transient"
+    submits = [c for c in calls if "api/submit" in c[1]]
+    assert len(submits) == 1 and submits[0][2] == 9
 
 
 @pytest.mark.vcr
