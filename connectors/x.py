@@ -46,7 +46,8 @@ def _units(text: str, budget: int) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for i in range(0, len(pieces), 2):
         sentence = pieces[i]
-        sep = "\n" if i + 1 < len(pieces) and "\n" in pieces[i + 1] else " "
+        gap = pieces[i + 1] if i + 1 < len(pieces) else " "
+        sep = "\n" * min(gap.count("\n"), 2) or " "  # keep line and paragraph breaks
         if not sentence.strip():
             continue
         if weighted_length(sentence) <= budget:
