@@ -95,7 +95,7 @@ def failed_follow_up(kind: str, error: Exception | str) -> FollowUp:
     return FollowUp(kind=kind, state="failed", error=message, at=now())
 
 
-def pending_follow_ups(publication: Publication, kind: str) -> list[FollowUp]:
+def published_follow_ups(publication: Publication, kind: str) -> list[FollowUp]:
     """Follow-ups of `kind` already published (failed ones are dropped: the caller may try them again)."""
     return [f for f in publication.follow_ups if f.kind == kind and f.state == "published"]
 

@@ -214,7 +214,7 @@ class LinkedInConnector(Connector):
     def publish_follow_up(self, post: Post, publication: Publication) -> Publication:
         """The link as the first comment (socialActions). Its text is not little text: sent as is."""
         link = common.follow_up_link(post)
-        if not link or common.pending_follow_ups(publication, "first_comment"):
+        if not link or common.published_follow_ups(publication, "first_comment"):
             return publication
         try:
             session = self._session()
@@ -229,7 +229,7 @@ class LinkedInConnector(Connector):
                 except ValueError:
                     comment = None
             follow = FollowUp(kind="first_comment", remote_id=comment, url=self._url(urn), at=common.now())
-        except PublishError as exc:
+        except Exception as exc:  # recorded on the post, never raised: the post itself stands
             follow = common.failed_follow_up("first_comment", exc)
         return common.replace_follow_ups(publication, "first_comment", [follow])
 

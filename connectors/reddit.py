@@ -187,7 +187,7 @@ class RedditConnector(Connector):
 
     def publish_follow_up(self, post: Post, publication: Publication) -> Publication:
         link = common.follow_up_link(post)
-        if not link or common.pending_follow_ups(publication, "first_comment"):
+        if not link or common.published_follow_ups(publication, "first_comment"):
             return publication
         try:
             reddit = self._reddit()

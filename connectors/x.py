@@ -240,8 +240,8 @@ class XConnector(Connector):
         """Thread parts (each a reply to the previous), then the link reply. Failures are recorded."""
         parts = self.parts(post)[1:]
         link = common.follow_up_link(post)
-        done = common.pending_follow_ups(publication, "thread")
-        if len(done) >= len(parts) and (not link or common.pending_follow_ups(publication, "reply")):
+        done = common.published_follow_ups(publication, "thread")
+        if len(done) >= len(parts) and (not link or common.published_follow_ups(publication, "reply")):
             return publication
         try:
             client, user_auth = self._client()
@@ -260,7 +260,7 @@ class XConnector(Connector):
                 return publication  # the link reply waits for a complete thread
             thread.append(FollowUp(kind="thread", remote_id=last, url=self._url(last), at=common.now()))
         publication = common.replace_follow_ups(publication, "thread", thread)
-        if link and not common.pending_follow_ups(publication, "reply"):
+        if link and not common.published_follow_ups(publication, "reply"):
             try:
                 reply_id = self._tweet(client, user_auth, link, reply_to=publication.remote_id)
                 follow = FollowUp(kind="reply", remote_id=reply_id, url=self._url(reply_id), at=common.now())
