@@ -1,1 +1,245 @@
-"""Placeholder: filled in by its issue."""
+"""Reddit connector: self posts through praw, the link as a comment.
+
+Plugin module: `postgen_register_connectors` registers `RedditConnector`.
+Reddit refuses no duplicate self post: only the ledger prevents doubles, so `find_existing` looks
+through the account's recent submissions.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from pydantic import Field
+
+from postgen import hookimpl
+from postgen.connector import Connector, ConnectorOptions, Health, Preview, PublishError
+from postgen.models import FollowUp, Post, Problem, Publication
+
+from . import _common as common
+
+TITLE_LIMIT = 300
+BODY_LIMIT = 40_000
+COMMENT_LIMIT = 10_000
+CREDENTIALS = ("REDDIT_CLIENT_ID", "REDDIT_CLIENT_SECRET", "REDDIT_USERNAME", "REDDIT_PASSWORD")
+AUTH_HINT = ("Check REDDIT_CLIENT_ID/REDDIT_CLIENT_SECRET (a 'script' app) and REDDIT_USERNAME/REDDIT_PASSWORD; "
+             "accounts with two-factor auth cannot use a script app's password flow.")
+
+
+class RedditOptions(ConnectorOptions):
+    """[platforms.reddit]: where to post and the flair the subreddit may require."""
+
+    subreddit: str | None = None
+    flair_id: str | None = None
+    flair_text: str | None = None
+    timeout: int = Field(default=int(common.DEFAULT_TIMEOUT), gt=0)
+
+
+class RedditConnector(Connector):
+    name = "reddit"
+    label = "REDDIT"
+    credentials = CREDENTIALS
+    has_title = True
+    Options = RedditOptions
+    options: RedditOptions
+
+    def style(self) -> str:
+        where = f"r/{self.options.subreddit}" if self.options.subreddit else "the configured subreddit"
+        return (
+            f"Reddit self post in {where}. A title (1-{TITLE_LIMIT} characters, no clickbait, no emoji spam) and a "
+            f"body (markdown is rendered; at most {BODY_LIMIT} characters). Write like a community member sharing "
+            "something useful, not an ad: give the substance in the post itself. "
+            + ("The video link goes in a comment." if self.options.link_policy == "first_comment" else "")
+        ).strip()
+
+    def validate(self, post: Post) -> list[Problem]:
+        problems: list[Problem] = []
+        title = (post.title or "").strip()
+        if not title:
+            problems.append(Problem(severity="error", code="no_title", message="a Reddit post needs a title (the first line)"))
+        elif len(title) > TITLE_LIMIT:
+            problems.append(Problem(severity="error", code="title_too_long",
+                                    message=f"title is {len(title)} of {TITLE_LIMIT} characters; cut {len(title) - TITLE_LIMIT}"))
+        body = common.sent_body(post)
+        if len(body) > BODY_LIMIT:
+            problems.append(Problem(severity="error", code="too_long",
+                                    message=f"body is {len(body)} of {BODY_LIMIT} characters; cut {len(body) - BODY_LIMIT}"))
+        link = common.follow_up_link(post)
+        if link and len(link) > COMMENT_LIMIT:
+            problems.append(Problem(severity="error", code="comment_too_long", message="the link comment is over 10,000 characters"))
+        problems.extend(common.link_problems(post, "comment with the link"))
+        return problems
+
+    def preview(self, post: Post) -> Preview:
+        sub = self.options.subreddit
+        part: dict[str, Any] = {"kind": "post", "subreddit": sub, "title": (post.title or "").strip(), "text": common.sent_body(post)}
+        if self.options.flair_id or self.options.flair_text:
+            part["flair"] = self.options.flair_text or self.options.flair_id
+        parts = [part]
+        link = common.follow_up_link(post)
+        if link:
+            parts.append({"kind": "first_comment", "text": link})
+        notes = [] if sub else ["no subreddit set: add subreddit = \"...\" under [platforms.reddit] before publishing"]
+        return Preview(post_id=post.id, platform=self.name, parts=parts, estimated_cost_usd=0.0, notes=notes)
+
+    # -- praw ------------------------------------------------------------------------------------------
+    def _reddit(self) -> Any:
+        """One praw.Reddit per connector (one token request for a post and its comment)."""
+        cached = self.__dict__.get("_praw")
+        if cached is not None:
+            return cached
+        missing = [n for n in CREDENTIALS if not self.env.get(n)]
+        if missing:
+            raise PublishError("auth", f"Reddit keys missing: set {', '.join(missing)}")
+        import praw
+
+        env = self.env
+        self._praw = praw.Reddit(
+            client_id=env["REDDIT_CLIENT_ID"], client_secret=env["REDDIT_CLIENT_SECRET"],
+            username=env["REDDIT_USERNAME"], password=env["REDDIT_PASSWORD"],
+            user_agent=env.get("REDDIT_USER_AGENT") or f"postgen/0.1 by u/{env['REDDIT_USERNAME']}",
+            check_for_updates=False, timeout=self.options.timeout,
+            requestor_kwargs={"session": common.timeout_session(self.options.timeout, force=True)},
+        )
+        return self._praw
+
+    @staticmethod
+    @contextmanager
+    def _once(reddit: Any) -> Iterator[None]:
+        """No automatic retry of a creating call: prawcore retries 5xx and read timeouts, and Reddit
+        refuses no duplicate, so a retried submit that had landed would post twice."""
+        from prawcore.sessions import FiniteRetryStrategy
+
+        class _Once(FiniteRetryStrategy):
+            def _sleep_seconds(self) -> float | None:
+                return None
+
+            def should_retry_on_failure(self) -> bool:
+                return False
+
+        core = getattr(reddit, "_core", None)
+        previous = getattr(core, "_retry_strategy_class", None)
+        if previous is not None:
+            core._retry_strategy_class = _Once
+        try:
+            yield
+        finally:
+            if previous is not None:
+                core._retry_strategy_class = previous
+
+    def _subreddit_name(self) -> str:
+        if not self.options.subreddit:
+            raise PublishError("invalid", "no subreddit configured: set subreddit = \"name\" under [platforms.reddit]")
+        return self.options.subreddit.removeprefix("r/")
+
+    def _error(self, exc: Exception) -> PublishError:
+        import praw.exceptions
+        import prawcore.exceptions as pc
+
+        if isinstance(exc, PublishError):
+            return exc
+        if isinstance(exc, praw.exceptions.RedditAPIException):
+            item = exc.items[0]
+            kind, message = item.error_type, item.message or ""
+            if kind == "RATELIMIT":
+                retry_at = common.retry_in(message)
+                return PublishError("rate_limited", f"Reddit rate limit (RATELIMIT): {message}", retry_at=retry_at)
+            if kind == "SUBMIT_VALIDATION_FLAIR_REQUIRED":
+                return PublishError("invalid", f"r/{self.options.subreddit} requires a flair: set flair_id (or flair_text) "
+                                    "under [platforms.reddit]; 'postgen doctor' lists the subreddit's rules")
+            if kind == "NO_SELFS":
+                return PublishError("invalid", f"r/{self.options.subreddit} does not allow text posts (NO_SELFS): "
+                                    "choose another subreddit in [platforms.reddit]")
+            if kind in ("SUBREDDIT_NOEXIST", "SUBREDDIT_NOTALLOWED"):
+                return PublishError("permission", f"cannot post to r/{self.options.subreddit} ({kind}): {message}")
+            if kind == "TOO_LONG":
+                return PublishError("invalid", f"Reddit says a field is too long ({item.field}): {message}")
+            return PublishError("invalid", f"Reddit refused the post: {item.error_message}")
+        if isinstance(exc, pc.OAuthException):
+            return PublishError("auth", f"Reddit refused the login ({exc}). {AUTH_HINT}")
+        if isinstance(exc, pc.TooManyRequests):
+            retry = exc.retry_after
+            retry_at = time.time() + float(retry) if retry else None
+            return common.http_error("Reddit", 429, "too many requests", retry_at=retry_at)
+        if isinstance(exc, pc.ResponseException):
+            status = exc.response.status_code
+            return common.http_error("Reddit", status, exc.response.text[:200], auth_hint=AUTH_HINT)
+        if isinstance(exc, pc.RequestException):
+            return common.timeout_error("Reddit", exc)
+        return PublishError("fatal", f"Reddit call failed: {type(exc).__name__}: {exc}")
+
+    def _post_url(self, submission_id: str) -> str:
+        return f"https://www.reddit.com/r/{self._subreddit_name()}/comments/{submission_id}/"
+
+    def publish(self, post: Post) -> Publication:
+        name = self._subreddit_name()
+        reddit = self._reddit()
+        try:
+            with self._once(reddit):
+                submission = reddit.subreddit(name).submit(
+                    (post.title or "").strip(), selftext=common.sent_body(post),
+                    flair_id=self.options.flair_id, flair_text=self.options.flair_text,
+                )
+        except Exception as exc:
+            raise self._error(exc) from exc
+        return Publication(remote_id=submission.id, url=self._post_url(submission.id), published_at=common.now())
+
+    def publish_follow_up(self, post: Post, publication: Publication) -> Publication:
+        link = common.follow_up_link(post)
+        if not link or common.published_follow_ups(publication, "first_comment"):
+            return publication
+        try:
+            reddit = self._reddit()
+            with self._once(reddit):
+                comment = reddit.submission(id=publication.remote_id).reply(link)
+            follow = FollowUp(kind="first_comment", remote_id=comment.id,
+                              url=f"{self._post_url(publication.remote_id)}_/{comment.id}/", at=common.now())
+        except Exception as exc:
+            follow = common.failed_follow_up("first_comment", self._error(exc))
+        return common.replace_follow_ups(publication, "first_comment", [follow])
+
+    def find_existing(self, post: Post) -> Publication | None:
+        """The account's recent submissions: same title in the same subreddit."""
+        name = self._subreddit_name().lower()
+        title = (post.title or "").strip()
+        try:
+            reddit = self._reddit()
+            for submission in reddit.user.me().submissions.new(limit=50):
+                if submission.title.strip() == title and submission.subreddit.display_name.lower() == name:
+                    return Publication(remote_id=submission.id, url=self._post_url(submission.id))
+        except Exception as exc:
+            err = self._error(exc)
+            raise PublishError("unknown", f"cannot tell whether {post.id} is on Reddit: {err.message}") from exc
+        return None
+
+    def check(self) -> Health:
+        missing = [n for n in CREDENTIALS if not self.env.get(n)]
+        health = Health(platform=self.name, ok=not missing, missing=missing)
+        if not self.options.subreddit:
+            health.ok = False
+            health.messages.append("error: no subreddit: set subreddit = \"name\" under [platforms.reddit]")
+        if missing:
+            return health
+        try:
+            reddit = self._reddit()
+            me = reddit.user.me()
+            health.identity = f"u/{me.name}"
+            if self.options.subreddit:
+                rules = reddit.subreddit(self._subreddit_name()).post_requirements()
+                if rules.get("is_flair_required") and not (self.options.flair_id or self.options.flair_text):
+                    health.ok = False
+                    health.messages.append(f"error: r/{self.options.subreddit} requires a flair: set flair_id under [platforms.reddit]")
+                if rules.get("body_restriction_policy") == "notAllowed":
+                    health.ok = False
+                    health.messages.append(f"error: r/{self.options.subreddit} does not allow text in posts")
+        except Exception as exc:
+            health.ok = False
+            health.messages.append(self._error(exc).message)
+        health.messages.append("new Reddit API apps need Reddit's approval (2025 policy)")
+        return health
+
+
+@hookimpl
+def postgen_register_connectors(register) -> None:
+    register(RedditConnector)

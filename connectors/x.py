@@ -1,1 +1,312 @@
-"""Placeholder: filled in by its issue."""
+"""X (Twitter) connector: weighted-length validation, threads, tweepy publishing.
+
+Plugin module: `postgen_register_connectors` registers `XConnector`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Any, Literal
+
+from pydantic import Field
+
+from postgen import hookimpl
+from postgen.connector import Connector, ConnectorOptions, Health, Preview, PublishError
+from postgen.models import FollowUp, Post, Problem, Publication
+
+from . import _common as common
+from ._twitter_text import parse_tweet, url_spans
+from ._twitter_text import weighted_length as weighted_length  # public: postgen.connectors.x.weighted_length
+
+PREMIUM_LIMIT = 25_000
+OAUTH1 = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
+_SENTENCE_BREAK = re.compile(r"((?<=[.!?…])[ \t]+|[ \t]*\n\s*)")
+
+
+class XOptions(ConnectorOptions):
+    """[platforms.x]: limit, what to do with long posts, and the (estimated) pay-per-use prices."""
+
+    limit: int = Field(default=280, ge=1, le=PREMIUM_LIMIT)
+    long_posts: Literal["shorten", "thread", "premium"] = "shorten"
+    # Estimates in USD per created post (X pay-per-use since 2026-02; a post with a URL costs ~13x).
+    price_post_usd: float = Field(default=0.015, ge=0)
+    price_post_with_url_usd: float = Field(default=0.195, ge=0)
+    timeout: float = Field(default=common.DEFAULT_TIMEOUT, gt=0)
+
+
+def _numbered(parts: list[str]) -> list[str]:
+    n = len(parts)
+    return parts if n == 1 else [f"{p} {i}/{n}" for i, p in enumerate(parts, 1)]
+
+
+def _units(text: str, budget: int) -> list[tuple[str, str]]:
+    """(piece, separator after it): sentences, or words of a sentence too long on its own."""
+    pieces = _SENTENCE_BREAK.split(text)
+    out: list[tuple[str, str]] = []
+    for i in range(0, len(pieces), 2):
+        sentence = pieces[i]
+        gap = pieces[i + 1] if i + 1 < len(pieces) else " "
+        sep = "\n" * min(gap.count("\n"), 2) or " "  # keep line and paragraph breaks
+        if not sentence.strip():
+            continue
+        if weighted_length(sentence) <= budget:
+            out.append((sentence, sep))
+            continue
+        words = sentence.split()
+        for j, word in enumerate(words):
+            word_sep = sep if j == len(words) - 1 else " "
+            while weighted_length(word) > budget:  # a single word longer than a part: cut it
+                cut = len(word)
+                while cut > 1 and weighted_length(word[:cut]) > budget:
+                    cut -= 1
+                out.append((word[:cut], ""))
+                word = word[cut:]
+            out.append((word, word_sep))
+    return out
+
+
+def split_thread(text: str, limit: int = 280) -> list[str]:
+    """Split `text` at sentence boundaries into numbered parts (" 2/5"), each within `limit`."""
+    text = text.strip()
+    if weighted_length(text) <= limit:
+        return [text]
+    guess = 9
+    while True:
+        budget = limit - len(f" {guess}/{guess}")
+        parts: list[str] = []
+        current, sep = "", ""
+        for piece, next_sep in _units(text, budget):
+            candidate = f"{current}{sep}{piece}" if current else piece
+            if current and weighted_length(candidate) > budget:
+                parts.append(current.strip())
+                candidate = piece
+            current, sep = candidate, next_sep
+        if current.strip():
+            parts.append(current.strip())
+        if len(str(len(parts))) <= len(str(guess)):
+            return _numbered(parts)
+        guess = 10 ** len(str(len(parts))) - 1
+
+
+def strip_number(part: str) -> str:
+    """A thread part without its " i/n" suffix."""
+    return re.sub(r" \d+/\d+$", "", part)
+
+
+class XConnector(Connector):
+    name = "x"
+    label = "X/TWITTER"
+    credentials = OAUTH1
+    has_title = False
+    Options = XOptions
+    options: XOptions
+
+    # -- rules -----------------------------------------------------------------------------------
+    @property
+    def limit(self) -> int:
+        return max(self.options.limit, PREMIUM_LIMIT) if self.options.long_posts == "premium" else self.options.limit
+
+    def style(self) -> str:
+        policy = {
+            "shorten": f"The whole post must fit in {self.limit} weighted characters.",
+            "thread": f"Long posts become a numbered thread; each part fits {self.limit} weighted characters.",
+            "premium": f"Long posts are allowed up to {self.limit} weighted characters (Premium).",
+        }[self.options.long_posts]
+        return (
+            "X (Twitter). Weighted length: Latin letters, digits and common punctuation count 1; CJK, most "
+            "symbols and arrows count 2; every emoji counts 2; every URL counts 23 whatever its length. "
+            f"{policy} Plain text only: no markdown (**bold** shows as asterisks). Short lines, one idea. "
+            "At most 1-2 hashtags. Do not put the video link in the post unless told: "
+            + ("it goes in a reply to the post." if self.options.link_policy == "first_comment" else "see the link policy.")
+        )
+
+    def parts(self, post: Post) -> list[str]:
+        """The texts that make the post itself: one, or the thread parts."""
+        text = common.sent_body(post)
+        if self.options.long_posts == "thread":
+            return split_thread(text, self.options.limit)
+        return [text]
+
+    def validate(self, post: Post) -> list[Problem]:
+        text = common.sent_body(post)
+        problems: list[Problem] = []
+        if not text:
+            return [Problem(severity="error", code="empty", message="the post is empty")]
+        if any(ch in text for ch in "\ufffe\ufeff\uffff"):
+            problems.append(Problem(severity="error", code="invalid_character",
+                                    message="the post contains U+FFFE, U+FEFF or U+FFFF, which X refuses; delete them"))
+        n = weighted_length(text)
+        if self.options.long_posts == "thread":
+            parts = self.parts(post)
+            bad = [i for i, p in enumerate(parts, 1) if weighted_length(p) > self.options.limit]
+            if bad:
+                problems.append(Problem(severity="error", code="too_long",
+                                        message=f"thread parts {bad} are over {self.options.limit} weighted characters"))
+            elif len(parts) > 1:
+                problems.append(Problem(severity="warning", code="thread",
+                                        message=f"{n} of {self.options.limit} weighted characters: will be sent as a thread of {len(parts)} parts"))
+        elif n > self.limit:
+            hint = " (or set long_posts = \"thread\" in [platforms.x])" if self.options.long_posts == "shorten" else ""
+            problems.append(Problem(severity="error", code="too_long",
+                                    message=f"{n} of {self.limit} weighted characters; cut {n - self.limit}{hint}"))
+        link = common.follow_up_link(post)
+        if link and weighted_length(link) > self.options.limit:
+            problems.append(Problem(severity="error", code="link_too_long", message="the link reply is too long for X"))
+        problems.extend(common.link_problems(post, "reply with the link"))
+        return problems
+
+    # -- preview -----------------------------------------------------------------------------------
+    def _price(self, text: str) -> float:
+        return self.options.price_post_with_url_usd if url_spans(text) else self.options.price_post_usd
+
+    def preview(self, post: Post) -> Preview:
+        texts = self.parts(post)
+        parts: list[dict[str, Any]] = []
+        for i, text in enumerate(texts):
+            parts.append({"kind": "post" if i == 0 else "thread", "text": text, "weighted_length": weighted_length(text),
+                          "limit": self.limit if len(texts) == 1 else self.options.limit})
+        link = common.follow_up_link(post)
+        if link:
+            parts.append({"kind": "reply", "text": link, "weighted_length": weighted_length(link), "in_reply_to": "the post"})
+        cost = round(sum(self._price(p["text"]) for p in parts), 4)
+        notes = [
+            f"estimated X API cost ${cost:.3f}: {len(parts)} post(s) at ${self.options.price_post_usd} each, "
+            f"${self.options.price_post_with_url_usd} when it contains a URL (estimates; set price_post_usd / "
+            "price_post_with_url_usd in [platforms.x] from your X developer console)"
+        ]
+        if link:
+            notes.append("self-serve X tiers may refuse replies; a refused link reply is recorded, the post stays")
+        return Preview(post_id=post.id, platform=self.name, parts=parts, estimated_cost_usd=cost, notes=notes)
+
+    # -- publishing ----------------------------------------------------------------------------------
+    def _client(self) -> tuple[Any, bool]:
+        """A tweepy Client and whether calls use OAuth 1.0a user context."""
+        import tweepy
+
+        env = self.env
+        if all(env.get(name) for name in OAUTH1):
+            client = tweepy.Client(consumer_key=env["X_API_KEY"], consumer_secret=env["X_API_SECRET"],
+                                   access_token=env["X_ACCESS_TOKEN"], access_token_secret=env["X_ACCESS_TOKEN_SECRET"])
+            user_auth = True
+        elif env.get("X_BEARER_TOKEN"):
+            client = tweepy.Client(bearer_token=env["X_BEARER_TOKEN"])
+            user_auth = False
+        else:
+            missing = [n for n in OAUTH1 if not env.get(n)]
+            raise PublishError("auth", f"X keys missing: set {', '.join(missing)} (or X_BEARER_TOKEN for an OAuth 2 user token)")
+        client.session = common.timeout_session(self.options.timeout)
+        return client, user_auth
+
+    def _error(self, exc: Exception) -> PublishError:
+        import requests
+        import tweepy
+
+        if isinstance(exc, PublishError):
+            return exc
+        if isinstance(exc, tweepy.errors.HTTPException):
+            status = exc.response.status_code
+            detail = "; ".join(str(m) for m in exc.api_messages) or str(exc)
+            if status == 403 and "duplicate" in detail.lower():
+                return PublishError("duplicate", f"X says this post already exists (403 duplicate content): {detail}", status=status)
+            if status == 400 and ("too long" in detail.lower() or "length" in detail.lower()):
+                return PublishError("invalid", f"X refused the text as too long (400): {detail}. Shorten it "
+                                    "('postgen validate' shows the weighted length).", status=status)
+            reset = exc.response.headers.get("x-rate-limit-reset")
+            return common.http_error("X", status, detail, retry_at=float(reset) if reset else None,
+                                     auth_hint="Re-create the access token and secret in the X developer portal "
+                                               "(app with Read and Write permission) and update the X_* env vars.")
+        if isinstance(exc, (requests.Timeout, requests.ConnectionError)):
+            return common.timeout_error("X", exc)
+        return PublishError("fatal", f"X call failed: {type(exc).__name__}: {exc}")
+
+    def _tweet(self, client: Any, user_auth: bool, text: str, reply_to: str | None = None) -> str:
+        try:
+            response = client.create_tweet(text=text, in_reply_to_tweet_id=reply_to, user_auth=user_auth)
+        except Exception as exc:
+            raise self._error(exc) from exc
+        return str(response.data["id"])
+
+    @staticmethod
+    def _url(tweet_id: str) -> str:
+        return f"https://x.com/i/web/status/{tweet_id}"
+
+    def publish(self, post: Post) -> Publication:
+        client, user_auth = self._client()
+        tweet_id = self._tweet(client, user_auth, self.parts(post)[0])
+        return Publication(remote_id=tweet_id, url=self._url(tweet_id), published_at=common.now())
+
+    def publish_follow_up(self, post: Post, publication: Publication) -> Publication:
+        """Thread parts (each a reply to the previous), then the link reply. Failures are recorded."""
+        parts = self.parts(post)[1:]
+        link = common.follow_up_link(post)
+        done = common.published_follow_ups(publication, "thread")
+        if len(done) >= len(parts) and (not link or common.published_follow_ups(publication, "reply")):
+            return publication
+        try:
+            client, user_auth = self._client()
+        except PublishError as exc:
+            kind = "thread" if len(done) < len(parts) else "reply"
+            kept = done if kind == "thread" else []
+            return common.replace_follow_ups(publication, kind, kept + [common.failed_follow_up(kind, exc)])
+        last = done[-1].remote_id if done else publication.remote_id
+        thread = list(done)
+        for text in parts[len(done):]:
+            try:
+                last = self._tweet(client, user_auth, text, reply_to=last)
+            except PublishError as exc:
+                thread.append(common.failed_follow_up("thread", exc))
+                publication = common.replace_follow_ups(publication, "thread", thread)
+                return publication  # the link reply waits for a complete thread
+            thread.append(FollowUp(kind="thread", remote_id=last, url=self._url(last), at=common.now()))
+        publication = common.replace_follow_ups(publication, "thread", thread)
+        if link and not common.published_follow_ups(publication, "reply"):
+            try:
+                reply_id = self._tweet(client, user_auth, link, reply_to=publication.remote_id)
+                follow = FollowUp(kind="reply", remote_id=reply_id, url=self._url(reply_id), at=common.now())
+            except PublishError as exc:
+                follow = common.failed_follow_up("reply", exc)
+            publication = common.replace_follow_ups(publication, "reply", [follow])
+        return publication
+
+    def find_existing(self, post: Post) -> Publication | None:
+        """Look through the account's recent posts (GET /2/users/:id/tweets) for the same text."""
+        client, user_auth = self._client()
+        try:
+            me = client.get_me(user_auth=user_auth)
+            tweets = client.get_users_tweets(me.data["id"], max_results=50, user_auth=user_auth)
+        except Exception as exc:
+            err = self._error(exc)
+            raise PublishError("unknown", f"cannot tell whether {post.id} is on X: {err.message}", status=err.status) from exc
+        wanted = _comparable(self.parts(post)[0])
+        for tweet in tweets.data or []:
+            if _comparable(tweet["text"]) == wanted:
+                return Publication(remote_id=str(tweet["id"]), url=self._url(str(tweet["id"])))
+        return None
+
+    def check(self) -> Health:
+        has_oauth1 = all(self.env.get(n) for n in OAUTH1)
+        if not has_oauth1 and not self.env.get("X_BEARER_TOKEN"):
+            missing = [n for n in OAUTH1 if not self.env.get(n)]
+            return Health(platform=self.name, ok=False, missing=missing,
+                          messages=[f"set {', '.join(missing)} (or X_BEARER_TOKEN)"])
+        client, user_auth = self._client()
+        try:
+            me = client.get_me(user_auth=user_auth)
+        except Exception as exc:
+            return Health(platform=self.name, ok=False, messages=[self._error(exc).message])
+        return Health(platform=self.name, ok=True, identity=f"@{me.data['username']}",
+                      messages=[f"long posts: {self.options.long_posts}, limit {self.limit}"])
+
+
+def _comparable(text: str) -> str:
+    """Text as X returns it, made comparable: URLs (t.co-shortened by X) and entities neutralised."""
+    text = html.unescape(text)
+    for start, end in reversed(url_spans(text)):
+        text = text[:start] + "<url>" + text[end:]
+    return " ".join(text.split())
+
+
+@hookimpl
+def postgen_register_connectors(register) -> None:
+    register(XConnector)

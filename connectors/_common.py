@@ -1,0 +1,106 @@
+"""What the three built-in connectors share: the text actually sent, sessions with timeouts,
+and turning HTTP answers into PublishErrors that say what to do."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from postgen.connector import PublishError
+from postgen.models import FollowUp, Post, Problem, Publication
+
+DEFAULT_TIMEOUT = 30.0
+MARKDOWN = re.compile(r"\*\*[^*\n]+\*\*|__[^_\n]+__|\[[^\]\n]+\]\(https?://[^)\s]+\)|^#{1,6} \S|^```|`[^`\n]+`", re.M)
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def sent_body(post: Post) -> str:
+    """The body as sent: with the link appended when the policy is `inline` (and it is not there yet)."""
+    body = post.body.strip()
+    if post.link_policy == "inline" and post.link and post.link not in body:
+        return f"{body}\n\n{post.link}" if body else post.link
+    return body
+
+
+def follow_up_link(post: Post) -> str | None:
+    """The text of the link comment/reply, or None when the policy posts none."""
+    if post.link_policy == "first_comment" and post.link:
+        return post.link
+    return None
+
+
+def link_problems(post: Post, what: str) -> list[Problem]:
+    if post.link_policy == "first_comment" and not post.link:
+        return [Problem(severity="warning", code="no_link",
+                        message=f"link policy is first_comment but the post has no link: no {what} will be posted")]
+    return []
+
+
+def timeout_session(timeout: float = DEFAULT_TIMEOUT, *, force: bool = False) -> Any:
+    """A requests.Session that puts a timeout on every request it sends (`force`: even over the
+    caller's own, for libraries like prawcore that pass a fixed one)."""
+    import requests
+
+    class _Session(requests.Session):
+        def request(self, method, url, **kwargs):  # type: ignore[override]
+            if force or kwargs.get("timeout") is None:
+                kwargs["timeout"] = timeout
+            return super().request(method, url, **kwargs)
+
+    return _Session()
+
+
+def retry_in(message: str, default_seconds: int = 600) -> float:
+    """Unix time to retry at, from "try again in 9 minutes" / "30 seconds" in a platform message."""
+    m = re.search(r"(\d+)\s*(second|minute|hour)", message or "", re.I)
+    if not m:
+        return time.time() + default_seconds
+    unit = {"second": 1, "minute": 60, "hour": 3600}[m.group(2).lower()]
+    return time.time() + int(m.group(1)) * unit
+
+
+def http_error(platform: str, status: int, detail: str, *, retry_at: float | None = None, auth_hint: str = "") -> PublishError:
+    """Map an HTTP status to a PublishError kind with a message that says what to do next."""
+    detail = (detail or "").strip()[:300]
+    if status == 401:
+        return PublishError("auth", f"{platform} refused the credentials (401): {detail}. {auth_hint}".strip(), status=status)
+    if status == 403:
+        return PublishError("permission", f"{platform} forbids this (403): {detail}. Check the app's permissions "
+                            "(write access) and the account's access level.", status=status)
+    if status == 429:
+        when = datetime.fromtimestamp(retry_at, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC") if retry_at else "later"
+        return PublishError("rate_limited", f"{platform} rate limit reached (429); try again after {when}. {detail}".strip(),
+                            status=status, retry_at=retry_at if retry_at is not None else time.time() + 900)
+    if status >= 500:
+        return PublishError("transient", f"{platform} server error ({status}): {detail}. It usually passes; "
+                            "postgen backs off and tries again.", status=status)
+    if status in (400, 413, 422):
+        return PublishError("invalid", f"{platform} refused the post ({status}): {detail}. Fix the text "
+                            "('postgen validate') and publish again.", status=status)
+    return PublishError("fatal", f"{platform} answered {status}: {detail}", status=status)
+
+
+def timeout_error(platform: str, exc: Exception) -> PublishError:
+    return PublishError("transient", f"{platform} did not answer in time or the connection failed "
+                        f"({type(exc).__name__}); postgen backs off and tries again.")
+
+
+def failed_follow_up(kind: str, error: Exception | str) -> FollowUp:
+    message = error.message if isinstance(error, PublishError) else str(error)
+    return FollowUp(kind=kind, state="failed", error=message, at=now())
+
+
+def published_follow_ups(publication: Publication, kind: str) -> list[FollowUp]:
+    """Follow-ups of `kind` already published (failed ones are dropped: the caller may try them again)."""
+    return [f for f in publication.follow_ups if f.kind == kind and f.state == "published"]
+
+
+def replace_follow_ups(publication: Publication, kind: str, new: list[FollowUp]) -> Publication:
+    """The publication with its `kind` follow-ups replaced by `new` (others kept, order kept)."""
+    others = [f for f in publication.follow_ups if f.kind != kind]
+    return publication.model_copy(update={"follow_ups": others + new})
