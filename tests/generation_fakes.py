@@ -76,7 +76,12 @@ def install(*classes) -> None:
 
     module.postgen_register_connectors = postgen_register_connectors
     reset_plugin_manager()
-    get_plugin_manager().register(module, name="fake_connectors")
+    pm = get_plugin_manager()
+    for cls in classes:  # the fakes stand in for the built-in connectors of the same name
+        builtin = f"postgen.connectors.{cls.name}"
+        if pm.has_plugin(builtin):
+            pm.unregister(name=builtin)
+    pm.register(module, name="fake_connectors")
     registry.reset()
 
 

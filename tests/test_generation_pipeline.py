@@ -182,7 +182,7 @@ def test_no_connector_for_any_platform_is_a_clear_error():
     from postgen.pipeline import generate
 
     with pytest.raises(ConfigError, match="no connector installed"):
-        generate(parse_config({}), sample_video())
+        generate(parse_config({"platforms": {"enabled": ["myspace"]}}), sample_video())
 
 
 # --------------------------------------------------------------------------- the command
