@@ -13,6 +13,18 @@ ROOT = Path(__file__).resolve().parent.parent
 CASSETTES = ROOT / "cassettes"
 SECRET_ENV_PREFIXES = ("POSTGEN_", "OPENAI_", "X_", "TWITTER_", "REDDIT_", "LINKEDIN_", "YOUTUBE_", "MASTODON_", "BLUESKY_")
 
+# The real environment as it was before any test isolated itself: only used when a maintainer
+# re-records cassettes with POSTGEN_RECORD=1 (see docs/recording.md).
+_REAL_ENV = dict(os.environ)
+
+
+def recording_keys(fake: dict[str, str]) -> dict[str, str]:
+    """Test credentials: fakes on replay; the maintainer's real ones while re-recording."""
+    if _REAL_ENV.get("POSTGEN_RECORD") != "1":
+        return dict(fake)
+    return {name: _REAL_ENV.get(name, value) for name, value in fake.items()}
+
+
 # Headers, form fields and body keys that could carry a secret; scrubbed when recording.
 FILTER_HEADERS = [
     ("authorization", "REDACTED"),

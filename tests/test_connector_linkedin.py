@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 import pytest
+from conftest import recording_keys
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,7 +17,7 @@ from postgen.connectors.linkedin import (
 from postgen.models import Post
 from postgen.preview import format_preview, preview_to_dict
 
-TOKEN = {"LINKEDIN_ACCESS_TOKEN": "test-token"}
+TOKEN = recording_keys({"LINKEDIN_ACCESS_TOKEN": "test-token"})
 AUTHOR = "urn:li:person:782bbtaQ"
 LINK = "https://www.youtube.com/watch?v=IHZwWFHWa-w"
 TEXT = "Where AI capabilities come from (and their limits)"

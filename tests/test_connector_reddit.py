@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 
 import pytest
+from conftest import recording_keys
 
 from postgen.connector import PublishError
 from postgen.connectors.reddit import RedditConnector, RedditOptions
 from postgen.models import Post, Publication
 
-KEYS = {"REDDIT_CLIENT_ID": "test-client-id", "REDDIT_CLIENT_SECRET": "test-client-secret",
-        "REDDIT_USERNAME": "postgen_bot", "REDDIT_PASSWORD": "test-password"}
+KEYS = recording_keys({"REDDIT_CLIENT_ID": "test-client-id", "REDDIT_CLIENT_SECRET": "test-client-secret",
+        "REDDIT_USERNAME": "postgen_bot", "REDDIT_PASSWORD": "test-password"})
 LINK = "https://www.youtube.com/watch?v=IHZwWFHWa-w"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import recording_keys
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,7 +16,7 @@ from postgen.connectors.x import XConnector, XOptions, split_thread, strip_numbe
 from postgen.models import FollowUp, Post, Publication
 
 DATA = yaml.safe_load((Path(__file__).parent / "data" / "twitter_text_weighted.yml").read_text(encoding="utf-8"))
-KEYS = {"X_API_KEY": "test-key", "X_API_SECRET": "test-secret", "X_ACCESS_TOKEN": "test-token", "X_ACCESS_TOKEN_SECRET": "test-token-secret"}
+KEYS = recording_keys({"X_API_KEY": "test-key", "X_API_SECRET": "test-secret", "X_ACCESS_TOKEN": "test-token", "X_ACCESS_TOKEN_SECRET": "test-token-secret"})
 LINK = "https://www.youtube.com/watch?v=IHZwWFHWa-w"
 
 

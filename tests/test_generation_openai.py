@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import recording_keys
 
 from generation_fakes import TRANSCRIPT, FakeX, install, sample_video
 from postgen.config import parse_config
@@ -36,7 +37,7 @@ def sent(monkeypatch):
 
 @pytest.fixture
 def config(monkeypatch):
-    monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+    monkeypatch.setenv("OPENAI_API_KEY", recording_keys({"OPENAI_API_KEY": "test-key"})["OPENAI_API_KEY"])
     install(FakeX)
     return parse_config({
         "generator": {"name": "openai", "concurrency": 1, "max_retries": 2, "repair_rounds": 2, "prices": PRICES},
