@@ -92,6 +92,7 @@ class LinkedInConnector(Connector):
     label = "LINKEDIN"
     credentials = ("LINKEDIN_ACCESS_TOKEN",)
     has_title = False
+    limit = LIMIT  # commentary characters, after escaping
     Options = LinkedInOptions
     options: LinkedInOptions
 

@@ -41,6 +41,7 @@ class RedditConnector(Connector):
     label = "REDDIT"
     credentials = CREDENTIALS
     has_title = True
+    limit = BODY_LIMIT  # self-text characters
     Options = RedditOptions
     options: RedditOptions
 
