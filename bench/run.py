@@ -99,6 +99,14 @@ def source_share(requests: list[dict], transcript: str) -> tuple[float, list[int
     return sent / total, per_call
 
 
+def shared_prefix(requests: list[dict]) -> int:
+    """Characters every draft prompt shares from the start: what the service can cache."""
+    import os.path
+
+    texts = ["\n".join(str(m.get("content", "")) for m in body.get("messages", [])) for body in requests]
+    return len(os.path.commonprefix(texts)) if len(texts) > 1 else 0
+
+
 # --------------------------------------------------------------------------- scale
 
 
@@ -188,6 +196,8 @@ def main() -> None:
         drafts = per_call[1:] or [0]
         row("prompt size per post (chars, ~tokens)", f"{statistics.mean(drafts):.0f} chars, ~{statistics.mean(drafts) / 4:.0f} tokens")
         row("brief prompt size (chars)", f"{per_call[0] if per_call else 0}")
+        prefix = shared_prefix(normal["requests"][1:])
+        row("shared (cacheable) prefix of draft prompts", f"{prefix} chars, {prefix / statistics.mean(drafts):.0%} of a draft prompt")
 
         # Start-up.
         env = clean_env()
