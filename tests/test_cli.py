@@ -60,3 +60,26 @@ def test_status_reports_a_corrupt_run_without_touching_it(cli, tmp_path):
     assert result.exit_code == 2
     assert "UNREADABLE" in result.output and "never closed" in result.output
     assert bad.read_bytes() == before
+
+
+def test_status_shows_deferred_posts(cli):
+    from datetime import datetime, timezone
+    from pathlib import Path
+
+    from postgen import runfile
+    from postgen.models import Post, PostState, Run, Video
+
+    until = datetime(2026, 11, 24, 9, 15, tzinfo=timezone.utc)
+    run = Run(
+        id="2026-11-24-aaaaaaaaaaa",
+        video=Video(id="aaaaaaaaaaa", url="https://youtu.be/aaaaaaaaaaa", title="T"),
+        posts=[Post(id="x-naval", platform="x", framework="naval", body="b", state=PostState.ready,
+                    deferred_until=until, last_error="rate limited")],
+    )
+    runfile.save(Path("runs") / f"{run.id}.md", run)
+    result = cli("status")
+    assert "deferred until 2026-11-24 09:15 UTC: rate limited" in result.output
+    import json
+
+    data = json.loads(cli("status", "--json").output)
+    assert data[0]["posts"][0]["deferred_until"] == until.isoformat()

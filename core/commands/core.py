@@ -111,6 +111,7 @@ def status(app: AppContext, as_json: bool) -> None:
                         "state": p.state.value,
                         "scheduled_at": p.scheduled_at.isoformat() if p.scheduled_at else None,
                         "approved": p.approved,
+                        "deferred_until": p.deferred_until.isoformat() if p.deferred_until else None,
                         "url": p.publication.url if p.publication else None,
                         "last_error": p.last_error,
                     }
@@ -133,6 +134,8 @@ def status(app: AppContext, as_json: bool) -> None:
             for p in run.posts:
                 when = p.scheduled_at.strftime("%Y-%m-%d %H:%M %Z") if p.scheduled_at else "-"
                 extra = p.publication.url if p.publication and p.publication.url else (p.last_error or "")
+                if p.deferred_until and p.state.value == "ready":
+                    extra = f"deferred until {p.deferred_until.strftime('%Y-%m-%d %H:%M %Z')}" + (f": {extra}" if extra else "")
                 click.echo(f"  {p.id:<22} {p.state.value:<11} {when:<22} {extra}")
     if any(run is None for _, run, _ in runs):
         sys.exit(EXIT_INPUT)
