@@ -203,9 +203,14 @@ def choose(config: Config, video: str | None = None) -> Selected:
     detail = "; ".join(warnings) if warnings else "no source listed any video"
     if p.eligible:
         raise SourceError(f"no video could be fetched (tried {min(len(p.eligible), MAX_FETCH_ATTEMPTS)}): {detail}")
+    if not p.considered:
+        summary = "no source listed any video" + (f" ({'; '.join(warnings)})" if warnings else "")
+    else:
+        summary = f"all {len(p.considered)} candidate(s) skipped (already run, duplicate or too old)" if skipped == len(p.considered) \
+            else f"{len(p.considered)} candidate(s), {skipped} skipped (already run, duplicate or too old)"
+        summary += f"; {'; '.join(warnings)}" if warnings else ""
     raise SourceError(
-        f"no video to pick: {len(p.considered)} candidate(s), {skipped} skipped (already run, duplicate or too old); "
-        f"{detail}. Add videos to a source in postgen.toml or pass --video URL. 'postgen next' shows why."
+        f"no video to pick: {summary}. Add videos to a source in postgen.toml or pass --video URL. 'postgen next' shows why."
     )
 
 

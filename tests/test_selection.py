@@ -57,7 +57,7 @@ def test_a_video_with_a_run_is_never_picked(isolated):
     p = plan(config)
     assert p.pick is None
     assert p.considered[0].status == "skipped" and f"2026-11-21-{SAMPLE}.md" in p.considered[0].reason
-    with pytest.raises(SourceError, match="no video to pick: 1 candidate"):
+    with pytest.raises(SourceError, match="no video to pick: all 1 candidate\\(s\\) skipped \\(already run"):
         choose(config)
 
 
