@@ -324,14 +324,15 @@ def possessive(name: str) -> str:
 
 
 def summary_of(teaches: str, key_points: list[str]) -> str:
-    """What the video covers, as a sentence; empty when `teaches` is just one of the points."""
+    """What the video covers, as a sentence, when the description says so ("A talk on X", "How
+    X works"); empty otherwise: a pitch or one of the points is not a summary."""
     if not teaches or teaches in key_points:
         return ""
     rest = SUMMARY_LEAD.sub("", teaches, count=1)
     if rest != teaches or re.match(r"(?:how|why|what|when|where|who)\b", teaches, re.I):
         rest = rest[0].lower() + rest[1:] if rest[:1].isupper() and not rest[1:2].isupper() else rest
         return _tidy(f"The video covers {rest}")
-    return teaches
+    return ""
 
 
 class _Fills(dict):
@@ -361,7 +362,7 @@ def _fills(req: DraftRequest, cap: int | None) -> _Fills:
     title = v.title.strip().rstrip(" .")
     topic = topic_of(v.title, " ".join(filter(None, [v.transcript, v.description, *b.key_points, b.teaches])))
     channel = v.channel.strip() or "the creator"
-    numeric = next((p for p in points if NUMBER.search(p)), points[0])
+    numbered = [p for p in points if NUMBER.search(p) and (cap is None or len(p) <= cap)]
     f = _Fills(
         title=title,
         title_lc=(title[0].lower() + title[1:]) if title[:2] != title[:2].upper() else title,
@@ -372,7 +373,8 @@ def _fills(req: DraftRequest, cap: int | None) -> _Fills:
         teaches=_cut(b.teaches, cap),
         summary="" if cap is not None and cap < 120 else _cut(summary_of(b.teaches, b.key_points), cap),
         takeaway=_cut(points[-1], cap),
-        fact=numeric if cap is None or len(numeric) <= cap else pick(1),
+        fact=numbered[0] if numbered else pick(1),
+        number=numbered[-1] if numbered else "",  # a point with a figure in it, or nothing
         audience=b.audience,
         link_hint=LINK_HINTS.get(req.platform, "") if req.link_policy == "first_comment" else "",
     )
