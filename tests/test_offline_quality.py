@@ -202,3 +202,12 @@ def test_caption_chunks_do_not_end_on_a_filler_word():
 def test_pronoun_led_sentences_are_not_key_points():
     brief = build_brief(packaged_sample())
     assert not any(re.match(r"(?:That|It|This)(?:'s|\b)", p) for p in brief.key_points)
+
+
+def test_short_posts_do_not_borrow_each_others_point(runs):
+    """When a framework's point is too long for X it takes a whole spare fact, not a sibling's point."""
+    run = runs["sample"]
+    said = [standalone(p) for p in run.brief.key_points] + [standalone(f.claim) for f in run.brief.facts]
+    x_posts = [p.body for p in run.posts if p.platform == "x"]
+    for sentence in said:
+        assert sum(sentence in body for body in x_posts) <= 1, sentence

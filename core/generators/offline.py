@@ -354,10 +354,20 @@ def _fills(req: DraftRequest, cap: int | None) -> _Fills:
     b, v = req.brief, req.video
     points = _points(b)
 
+    # Facts that stand alone and are not key points: spares for a slot whose point is too long,
+    # so a short post does not borrow the point another framework's post already uses.
+    spares = [s for s in (standalone(f.claim) for f in b.facts)
+              if s not in points and len(s) >= 40 and not ANAPHORIC.match(s) and not PRONOUN_EARLY.match(s)
+              and not s.endswith("?")]
+
     def pick(n: int) -> str:
-        """The n-th point; when it is over `cap`, the next one that fits, before cutting any."""
-        order = [points[(n - 1 + k) % len(points)] for k in range(len(points))]
-        return next((p for p in order if cap is None or len(p) <= cap), _cut(order[0], cap))
+        """The n-th point; when it is over `cap`, a spare fact or the next point that fits, whole."""
+        fits = lambda p: cap is None or len(p) <= cap  # noqa: E731
+        if fits(points[(n - 1) % len(points)]):
+            return points[(n - 1) % len(points)]
+        order = [spares[(n - 1 + k) % len(spares)] for k in range(len(spares))]
+        order += [points[(n - 1 + k) % len(points)] for k in range(1, len(points))]
+        return next((p for p in order if fits(p)), _cut(points[(n - 1) % len(points)], cap))
 
     title = v.title.strip().rstrip(" .")
     topic = topic_of(v.title, " ".join(filter(None, [v.transcript, v.description, *b.key_points, b.teaches])))
