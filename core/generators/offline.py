@@ -219,7 +219,7 @@ def topic_of(title: str, source: str = "") -> str:
     import emoji
 
     clean = emoji.replace_emoji(title, "")
-    clean = re.sub(r"[\(\[\{][^\)\]\}]*[\)\]\}]|#\w+|[\"“”«»]", " ", clean)
+    clean = re.sub(r"[\(\[\{][^\)\]\}]*[\)\]\}]|#\w+|[\"“”«»*_`]", " ", clean)
     clean = re.sub(r"\s+", " ", clean).strip(" .-–—|:")
     parts = [p.strip(" '’") for p in TITLE_SPLIT.split(clean) if p.strip(" '’")]
     head = LEADS.sub("", parts[0]) if parts else ""
@@ -369,7 +369,7 @@ def _fills(req: DraftRequest, cap: int | None) -> _Fills:
         order += [points[(n - 1 + k) % len(points)] for k in range(1, len(points))]
         return next((p for p in order if fits(p)), _cut(points[(n - 1) % len(points)], cap))
 
-    title = v.title.strip().rstrip(" .")
+    title = re.sub(r"\s+", " ", re.sub(r"\*\*|__|`", "", v.title)).strip().rstrip(" .")  # quoted, never rendered
     topic = topic_of(v.title, " ".join(filter(None, [v.transcript, v.description, *b.key_points, b.teaches])))
     channel = v.channel.strip() or "the creator"
     numbered = [p for p in points if NUMBER.search(p) and (cap is None or len(p) <= cap)]
