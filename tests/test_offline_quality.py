@@ -211,3 +211,11 @@ def test_short_posts_do_not_borrow_each_others_point(runs):
     x_posts = [p.body for p in run.posts if p.platform == "x"]
     for sentence in said:
         assert sum(sentence in body for body in x_posts) <= 1, sentence
+
+
+@pytest.mark.parametrize("name", list(VIDEOS))
+def test_brief_and_posts_name_the_subject_the_same_way(runs, name):
+    """Drafts never see the transcript; the topic is taken from what both sides have."""
+    run = runs[name]
+    topic = run.brief.audience.removeprefix("people who want to understand ")
+    assert topic in run.post("reddit-aida").title

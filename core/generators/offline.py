@@ -3,7 +3,8 @@
 The brief is extracted from the source text (the sentences that carry the most of the video's
 vocabulary, and the sentences that hold numbers, kept as facts with their evidence). Posts are
 the framework's templates filled from the brief, then shrunk until they fit the platform's
-budget. Repairs read the problem messages ("329 of 280 ...") and shrink further.
+budget. Sentences name the video's subject by a short topic taken from its title ("The Birthday
+Paradox: why..." -> "the birthday paradox"); the full title appears only quoted, as a title. Repairs read the problem messages ("329 of 280 ...") and shrink further.
 """
 
 from __future__ import annotations
@@ -250,6 +251,12 @@ def topic_of(title: str, source: str = "") -> str:
     return _casing(best, source) if best else "this topic"
 
 
+def _topic(video: Video, key_points: list[str], teaches: str) -> str:
+    """The topic from what both the brief and every draft can see (drafts never get the transcript),
+    so the brief's audience and the posts name the subject the same way."""
+    return topic_of(video.title, " ".join([*key_points, teaches, video.description]))
+
+
 def build_brief(video: Video) -> Brief:
     """A brief from the video's own words: nothing here is invented."""
     source = video.transcript or video.description or video.title
@@ -284,7 +291,7 @@ def build_brief(video: Video) -> Brief:
     if teaches is None:
         teaches = usable[ranked[0]]
     facts = [Fact(claim=s, evidence=s) for s in sentences if NUMBER.search(s) and len(s) <= 300][:8]
-    topic = topic_of(video.title, " ".join([source, video.description]))
+    topic = _topic(video, key_points, teaches)
     audience = f"people who want to understand {topic}"
     return Brief(teaches=teaches, key_points=key_points, facts=facts, audience=audience)
 
@@ -370,7 +377,7 @@ def _fills(req: DraftRequest, cap: int | None) -> _Fills:
         return next((p for p in order if fits(p)), _cut(points[(n - 1) % len(points)], cap))
 
     title = re.sub(r"\s+", " ", re.sub(r"\*\*|__|`", "", v.title)).strip().rstrip(" .")  # quoted, never rendered
-    topic = topic_of(v.title, " ".join(filter(None, [v.transcript, v.description, *b.key_points, b.teaches])))
+    topic = _topic(v, b.key_points, b.teaches)
     channel = v.channel.strip() or "the creator"
     numbered = [p for p in points if NUMBER.search(p) and (cap is None or len(p) <= cap)]
     f = _Fills(
