@@ -219,3 +219,7 @@ def test_brief_and_posts_name_the_subject_the_same_way(runs, name):
     run = runs[name]
     topic = run.brief.audience.removeprefix("people who want to understand ")
     assert topic in run.post("reddit-aida").title
+
+
+def test_a_stripped_connective_never_leaves_markdown_at_the_start():
+    assert standalone("So # not a heading here.") == "Not a heading here."

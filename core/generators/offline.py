@@ -175,7 +175,7 @@ FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|[Mm]e|[Mm]y|[Mm]ine|[Ww]e|[
 def standalone(sentence: str) -> str:
     """A sentence as it reads out of context: spoken connectives off, first letter up, and quoted
     when it speaks in the creator's first person (so it is not read as the poster's)."""
-    s = LEADS.sub("", sentence.strip()).strip()
+    s = LEADS.sub("", sentence.strip()).strip("-–—•*# ")  # "So # ..." must not become a heading
     s = s[0].upper() + s[1:] if s else s
     return f"“{s}”" if FIRST_PERSON.search(s) else s
 
