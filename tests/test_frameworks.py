@@ -32,7 +32,7 @@ def test_five_builtins_with_templates_for_every_platform():
 
 
 def test_templates_use_only_known_placeholders_and_no_numbers():
-    known = {"title", "title_lc", "channel", "teaches", "takeaway", "fact", "audience", "link_hint",
+    known = {"title", "title_lc", "topic", "topic_cap", "channel", "channel_s", "teaches", "summary", "number", "takeaway", "fact", "audience", "link_hint",
              "arrows", "arrows2", "bullets", "bullets2", *(f"point{n}" for n in range(1, 6))}
     for fw in builtin_frameworks():
         for paragraphs in fw.templates.values():

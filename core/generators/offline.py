@@ -3,7 +3,8 @@
 The brief is extracted from the source text (the sentences that carry the most of the video's
 vocabulary, and the sentences that hold numbers, kept as facts with their evidence). Posts are
 the framework's templates filled from the brief, then shrunk until they fit the platform's
-budget. Repairs read the problem messages ("329 of 280 ...") and shrink further.
+budget. Sentences name the video's subject by a short topic taken from its title ("The Birthday
+Paradox: why..." -> "the birthday paradox"); the full title appears only quoted, as a title. Repairs read the problem messages ("329 of 280 ...") and shrink further.
 """
 
 from __future__ import annotations
@@ -85,13 +86,37 @@ def _sentences(text: str) -> list[str]:
     parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'])", text)
     out: list[str] = []
     for part in parts:
-        words = part.split()
-        if len(part) <= 260:
-            out.append(part)
-            continue
-        for i in range(0, len(words), 25):
-            out.append(" ".join(words[i : i + 25]))
+        out.extend([part] if len(part) <= 260 else _chunks(part.split()))
     return [_tidy(s) for s in out if len(s.split()) >= 4]
+
+
+# Where unpunctuated speech most likely starts a new thought: before a coordinator ("and" only
+# when a new subject follows it, so "flour and water" stays whole).
+BREAK_BEFORE = {"so", "but", "then", "now", "also", "okay", "anyway"}
+NEW_SUBJECT = {"i", "you", "we", "they", "it", "that", "the", "then", "this", "there", "he", "she", "your", "if", "when"}
+
+
+def _chunks(words: list[str]) -> list[str]:
+    """Caption text cut into thoughts of 8-30 words, breaking before 'so', 'but', 'and you'..."""
+    out: list[str] = []
+    chunk: list[str] = []
+    for i, word in enumerate(words):
+        low = word.lower()
+        after = words[i + 1].lower() if i + 1 < len(words) else ""
+        starts = low in BREAK_BEFORE or (low == "and" and after in NEW_SUBJECT)
+        if len(chunk) >= 8 and starts:
+            out.append(" ".join(chunk))
+            chunk = []
+        elif len(chunk) >= 30:  # no break in sight: cut, but never end on "and", "the", "of"...
+            keep = len(chunk)
+            while keep > 8 and chunk[keep - 1].lower() in STOPWORDS:
+                keep -= 1
+            out.append(" ".join(chunk[:keep]))
+            chunk = chunk[keep:]
+        chunk.append(word)
+    if chunk:
+        out.append(" ".join(chunk))
+    return out
 
 
 def _tidy(sentence: str) -> str:
@@ -108,6 +133,130 @@ def _words(text: str) -> list[str]:
     return [w for w in re.findall(r"[a-z][a-z'-]+", text.lower()) if w not in STOPWORDS and len(w) > 2]
 
 
+# Sentences that lean on the one before ("That's why...", "It is...") make no sense alone.
+ANAPHORIC = re.compile(r"^(?:that|this|these|those|it|they|he|she|which|here)(?:'s|’s|'re|’re)?\b", re.I)
+# A sentence whose subject is a pronoun in its first words, and the video's own "First, ..." lessons.
+PRONOUN_EARLY = re.compile(r"^(?:\S+\s+){0,5}(?:it|they|them|he|she|him|her)\b", re.I)
+TAKEAWAY = re.compile(r"^(?:first|second|third|finally|lastly|the (?:lesson|takeaway|key|rule)|remember)\b", re.I)
+# Spoken connectives that open a sentence but carry nothing once it stands alone.
+LEADS = re.compile(
+    r"^(?:(?:so|and|but|now|also|then|first(?:ly)?|second(?:ly)?|third(?:ly)?|finally|lastly|next|plus|well|"
+    r"okay|ok|basically|anyway|again|remember)\b,?\s+)+",
+    re.I,
+)
+# Where a video title stops naming its subject: "Subject: the hook", "Subject - Channel", "Subject | Series".
+TITLE_SPLIT = re.compile(r"\s*(?::\s|\?|!|\s[-–—|]\s|\||,\s|\.\s)\s*")
+# Words that make a title head a clause or a pitch rather than a subject one can talk "about".
+NOT_A_SUBJECT = re.compile(
+    r"^(?:how|why|what|when|where|who|which|is|are|was|were|do|does|did|can|could|should|would|will|i|i'm|"
+    r"my|we|we're|our|you|you're|your|this|these|that|stop|don't|never|watch|here's|let's|it's)\b",
+    re.I,
+)
+# Packaging around a subject: "Index Funds Explained", "Sourdough for Beginners", "(Official Video)".
+TITLE_NOISE = re.compile(
+    r"\s+(?:explained|in plain english|made (?:simple|easy)|for (?:beginners|dummies|everyone)|crash course|"
+    r"tutorial|full guide|a guide|the complete guide|tips(?: and tricks)?|tricks|hacks|basics|"
+    r"in (?:under |just )?\d+ (?:seconds|minutes|mins|hours|days|steps))\s*$",
+    re.I,
+)
+# "A 14-minute talk on X", "In this video I explain X": what a description says before the subject.
+SUMMARY_LEAD = re.compile(
+    r"^(?:(?:an?|this|the|my|our)\s+(?:[\w-]+\s+){0,3}?(?:talk|video|lecture|explainer|tutorial|guide|"
+    r"introduction|overview|look|deep dive|walkthrough|breakdown|episode|lesson|primer)\s+(?:on|about|into|at|to|of)"
+    r"|in this (?:video|talk|episode|lesson)[,:]?\s+(?:i|we)(?:'ll| will)?\s+(?:explain|show|cover|look at|"
+    r"walk through|talk about|break down|go over|discuss)s?)\s+",
+    re.I,
+)
+
+
+FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|[Mm]e|[Mm]y|[Mm]ine|[Ww]e|[Ww]e're|[Ww]e've|[Oo]urs?|us)\b")
+
+
+def standalone(sentence: str) -> str:
+    """A sentence as it reads out of context: spoken connectives off, first letter up, and quoted
+    when it speaks in the creator's first person (so it is not read as the poster's)."""
+    s = LEADS.sub("", sentence.strip()).strip("-–—•*# ")  # "So # ..." must not become a heading
+    s = s[0].upper() + s[1:] if s else s
+    return f"“{s}”" if FIRST_PERSON.search(s) else s
+
+
+def _casing(phrase: str, source: str) -> str:
+    """Each word as the source writes it mid-sentence ("Birthday Paradox" -> "birthday paradox");
+    a word the source never uses is lowered when the title was Title Case or SHOUTED."""
+    words = phrase.split()
+    content = [w for w in words if w.lower() not in STOPWORDS] or words
+    title_case = sum(w[:1].isupper() for w in content) >= 0.6 * len(content) and len(content) > 1
+    shouting = phrase.isupper() and len(re.sub(r"\W", "", phrase)) > 5
+    out = []
+    for i, word in enumerate(words):
+        seen = re.findall(rf"(?<=[\w,;:)'\"’] ){re.escape(word)}\b", source, re.I)
+        if seen:
+            lower = sum(1 for w in seen if w[:1].islower())
+            out.append(word.lower() if lower * 2 >= len(seen) else next(w for w in seen if not w[:1].islower()))
+        elif shouting or (i == 0 and word.lower() in ("the", "a", "an")):
+            out.append(word.lower())
+        elif (word.isupper() and len(word) > 1) or re.search(r"[A-Z]|\d", word[1:]):
+            out.append(word)  # UUID, YouTube, 4-Hour: names and acronyms keep their letters
+        elif title_case or i == 0:
+            out.append(word.lower())
+        else:
+            out.append(word)
+    return " ".join(out)
+
+
+def _gerund(verb: str) -> str:
+    """cook -> cooking, make -> making, get -> getting (good enough for a how-to title)."""
+    if verb.endswith("ie"):
+        return verb[:-2] + "ying"
+    if verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")):
+        return verb[:-1] + "ing"
+    if re.fullmatch(r"[^aeiou]*[aeiou][^aeiouwxy]", verb) and len(verb) <= 4:
+        return verb + verb[-1] + "ing"
+    return verb + "ing"
+
+
+def topic_of(title: str, source: str = "") -> str:
+    """A short subject to put in a sentence: the title's head when it names one, else its key phrase."""
+    import emoji
+
+    clean = emoji.replace_emoji(title, "")
+    clean = re.sub(r"[\(\[\{][^\)\]\}]*[\)\]\}]|#\w+|[\"“”«»*_`]", " ", clean)
+    clean = re.sub(r"\s+", " ", clean).strip(" .-–—|:")
+    parts = [p.strip(" '’") for p in TITLE_SPLIT.split(clean) if p.strip(" '’")]
+    head = LEADS.sub("", parts[0]) if parts else ""
+    while TITLE_NOISE.search(head):  # "Python Tutorial for Beginners" -> "Python"
+        head = TITLE_NOISE.sub("", head)
+    head = head.strip()
+    how_to = re.match(r"how to ([a-z]+)\s+(.+)", head, re.I)
+    if how_to:  # "How To Cook Perfect Rice Every Time" -> "cooking perfect rice"
+        rest = re.sub(r"\s+(?:every time|the right way|like a pro|at home|fast|quickly|properly)$", "", how_to.group(2), flags=re.I)
+        head = f"{_gerund(how_to.group(1).lower())} {rest}"
+    if head and len(head.split()) <= 6 and len(head) <= 60 and not NOT_A_SUBJECT.match(head) and not FIRST_PERSON.search(head) and re.search(r"[^\W\d_]{2}", head):
+        return _casing(head, source)
+    # The title's run of content words that the video repeats most (longer runs preferred).
+    words = re.findall(r"[^\W\d_][\w'’-]*", clean)
+    low = source.lower()
+    best, best_score = "", 0
+    for n in (3, 2, 1):
+        for i in range(len(words) - n + 1):
+            gram = words[i : i + n]
+            if any(w.lower() in STOPWORDS or len(w) < 3 for w in (gram[0], gram[-1])):
+                continue
+            if any(w.lower() in STOPWORDS for w in gram) or NOT_A_SUBJECT.match(gram[0]):
+                continue
+            phrase = " ".join(gram)
+            score = len(re.findall(rf"\b{re.escape(phrase.lower())}\b", low)) * n * n
+            if score > best_score:
+                best, best_score = phrase, score
+    return _casing(best, source) if best else "this topic"
+
+
+def _topic(video: Video, key_points: list[str], teaches: str) -> str:
+    """The topic from what both the brief and every draft can see (drafts never get the transcript),
+    so the brief's audience and the posts name the subject the same way."""
+    return topic_of(video.title, " ".join([*key_points, teaches, video.description]))
+
+
 def build_brief(video: Video) -> Brief:
     """A brief from the video's own words: nothing here is invented."""
     source = video.transcript or video.description or video.title
@@ -122,9 +271,18 @@ def build_brief(video: Video) -> Brief:
         if not ws:
             return 0.0
         base = sum(freq[w] for w in ws) / (len(ws) ** 0.5)
-        return base + 2.0 * len(title_words.intersection(ws))
+        base += 2.0 * len(title_words.intersection(ws))
+        if TAKEAWAY.match(s):
+            base *= 1.5  # the video's own summary of itself
+        if PRONOUN_EARLY.match(s):
+            base *= 0.5  # "With 57 people it passes..." needs the sentence before it
+        return base
 
-    usable = [s for s in sentences if 30 <= len(s) <= 220 and not URL.search(s) and not META.search(s)] or sentences
+    def usable_point(s: str) -> bool:
+        return (30 <= len(s) <= 220 and not URL.search(s) and not META.search(s)
+                and not ANAPHORIC.match(standalone(s)) and not s.endswith("?"))
+
+    usable = [s for s in sentences if usable_point(s)] or sentences
     ranked = sorted(range(len(usable)), key=lambda i: (-score(usable[i]), i))
     top = sorted(ranked[:5])  # best five, in the order the video says them
     key_points = [usable[i] for i in top]
@@ -133,8 +291,8 @@ def build_brief(video: Video) -> Brief:
     if teaches is None:
         teaches = usable[ranked[0]]
     facts = [Fact(claim=s, evidence=s) for s in sentences if NUMBER.search(s) and len(s) <= 300][:8]
-    topic = video.title.rstrip(" .!?")
-    audience = f"people who want to understand {topic[0].lower() + topic[1:] if topic else 'the topic'}"
+    topic = _topic(video, key_points, teaches)
+    audience = f"people who want to understand {topic}"
     return Brief(teaches=teaches, key_points=key_points, facts=facts, audience=audience)
 
 
@@ -146,19 +304,42 @@ GENERIC = {
     "title": ["{title}"],
 }
 LINK_HINTS = {"x": "Link in the reply.", "linkedin": "Link in the first comment."}
+# Fills that hold a point from the brief: a post never says the same point twice.
+POINT_FIELDS = {"teaches", "takeaway", "fact", "summary", *(f"point{n}" for n in range(1, 6))}
 
 
 def _cut(text: str, cap: int | None) -> str:
-    """Shorten at a clause, else a word boundary; never mid-word."""
+    """Shorten to whole sentences when possible, else at a word, marked with '...'; never mid-word."""
     if cap is None or len(text) <= cap:
         return text
-    head = text[:cap]
+    head = text[: cap + 1]
+    i = max(head.rfind(". "), head.rfind("! "), head.rfind("? "))
+    if i >= cap * 0.5:
+        return head[: i + 1]
+    head = text[: cap - 3]
     for mark in ("; ", ", ", " - ", ": "):
         i = head.rfind(mark)
-        if i >= cap * 0.5:
-            return head[:i].rstrip() + "."
+        if i >= cap * 0.6:
+            return head[:i].rstrip() + "..."
     i = head.rfind(" ")
     return (head[:i] if i > 0 else head).rstrip(" ,;:") + "..."
+
+
+def possessive(name: str) -> str:
+    """'Postgen Sample Talks' -> "Postgen Sample Talks'", 'Veritasium' -> "Veritasium's"."""
+    return name + ("'" if name.endswith(("s", "S")) and not name.endswith(("'s", "’s")) else "'s")
+
+
+def summary_of(teaches: str, key_points: list[str]) -> str:
+    """What the video covers, as a sentence, when the description says so ("A talk on X", "How
+    X works"); empty otherwise: a pitch or one of the points is not a summary."""
+    if not teaches or teaches in key_points:
+        return ""
+    rest = SUMMARY_LEAD.sub("", teaches, count=1)
+    if rest != teaches or re.match(r"(?:how|why|what|when|where|who)\b", teaches, re.I):
+        rest = rest[0].lower() + rest[1:] if rest[:1].isupper() and not rest[1:2].isupper() else rest
+        return _tidy(f"The video covers {rest}")
+    return ""
 
 
 class _Fills(dict):
@@ -166,23 +347,56 @@ class _Fills(dict):
         return ""
 
 
+def _points(brief: Brief) -> list[str]:
+    """The brief's key points as they read alone, without repeats."""
+    out: list[str] = []
+    for p in brief.key_points or [brief.teaches]:
+        s = standalone(p)
+        if s and s not in out:
+            out.append(s)
+    return out or [standalone(brief.teaches) or brief.teaches]
+
+
 def _fills(req: DraftRequest, cap: int | None) -> _Fills:
     b, v = req.brief, req.video
-    points = b.key_points or [b.teaches]
-    pick = lambda n: points[(n - 1) % len(points)]  # noqa: E731
-    title = v.title.rstrip(" .")
+    points = _points(b)
+
+    # Facts that stand alone and are not key points: spares for a slot whose point is too long,
+    # so a short post does not borrow the point another framework's post already uses.
+    spares = [s for s in (standalone(f.claim) for f in b.facts)
+              if s not in points and len(s) >= 40 and not ANAPHORIC.match(s) and not PRONOUN_EARLY.match(s)
+              and not s.endswith("?")]
+
+    def pick(n: int) -> str:
+        """The n-th point; when it is over `cap`, a spare fact or the next point that fits, whole."""
+        fits = lambda p: cap is None or len(p) <= cap  # noqa: E731
+        if fits(points[(n - 1) % len(points)]):
+            return points[(n - 1) % len(points)]
+        order = [spares[(n - 1 + k) % len(spares)] for k in range(len(spares))]
+        order += [points[(n - 1 + k) % len(points)] for k in range(1, len(points))]
+        return next((p for p in order if fits(p)), _cut(points[(n - 1) % len(points)], cap))
+
+    title = re.sub(r"\s+", " ", re.sub(r"\*\*|__|`", "", v.title)).strip().rstrip(" .")  # quoted, never rendered
+    topic = _topic(v, b.key_points, b.teaches)
+    channel = v.channel.strip() or "the creator"
+    numbered = [p for p in points if NUMBER.search(p) and (cap is None or len(p) <= cap)]
     f = _Fills(
         title=title,
         title_lc=(title[0].lower() + title[1:]) if title[:2] != title[:2].upper() else title,
-        channel=v.channel or "the creator",
+        topic=topic,
+        topic_cap=topic[:1].upper() + topic[1:],
+        channel=channel,
+        channel_s=possessive(channel),
         teaches=_cut(b.teaches, cap),
+        summary="" if cap is not None and cap < 120 else _cut(summary_of(b.teaches, b.key_points), cap),
         takeaway=_cut(points[-1], cap),
-        fact=_cut(b.facts[0].claim if b.facts else points[0], cap),
+        fact=numbered[0] if numbered else pick(1),
+        number=numbered[-1] if numbered else "",  # a point with a figure in it, or nothing
         audience=b.audience,
         link_hint=LINK_HINTS.get(req.platform, "") if req.link_policy == "first_comment" else "",
     )
     for n in range(1, 6):
-        f[f"point{n}"] = _cut(pick(n), cap)
+        f[f"point{n}"] = pick(n)
     first, last = points[:3], points[-3:] if len(points) > 3 else points[::-1]
     f["arrows"] = "\n".join(f"→ {_cut(p, cap)}" for p in first)
     f["arrows2"] = "\n".join(f"→ {_cut(p, cap)}" for p in last)
@@ -192,11 +406,18 @@ def _fills(req: DraftRequest, cap: int | None) -> _Fills:
 
 
 def _render(paragraphs: list[str], fills: _Fills, drop: int) -> str:
+    """Fill the paragraphs; one whose fill is empty, or repeats a point already said, is left out."""
     optional = [i for i, p in enumerate(paragraphs) if p.startswith("?")]
     dropped = set(optional[len(optional) - drop :]) if drop else set()
-    out = []
+    out: list[str] = []
     for i, p in enumerate(paragraphs):
         if i in dropped:
+            continue
+        names = [name for _, name, _, _ in string.Formatter().parse(p.lstrip("?")) if name]
+        if any(not str(fills[name]).strip() for name in names):
+            continue
+        said = "\n".join(out)
+        if any(name in POINT_FIELDS and fills[name].rstrip(".") in said for name in names):
             continue
         text = string.Formatter().vformat(p.lstrip("?"), (), fills).strip()
         if text and not re.fullmatch(r"[\W_]*", text):
@@ -207,8 +428,11 @@ def _render(paragraphs: list[str], fills: _Fills, drop: int) -> str:
 def fit(paragraphs: list[str], req: DraftRequest, budget: int, measure: Callable[[str], int]) -> str:
     """The fullest rendering that fits `budget`: drop optional paragraphs, then shorten fills."""
     n_optional = sum(1 for p in paragraphs if p.startswith("?"))
-    attempts = [(None, d) for d in range(n_optional + 1)]
-    attempts += [(cap, n_optional) for cap in (200, 160, 120, 90, 70, 50, 35)]
+    # Whole shorter points first (the link hint is worth more than the longest point), then drop
+    # optional paragraphs, then cut.
+    attempts = [(cap, 0) for cap in (None, 200, 160, 120)]
+    attempts += [(cap, d) for d in range(1, n_optional + 1) for cap in (None, 160, 120)]
+    attempts += [(cap, n_optional) for cap in (90, 70, 50, 35)]
     text = ""
     for cap, drop in attempts:
         text = _render(paragraphs, _fills(req, cap), drop)
@@ -247,7 +471,7 @@ class OfflineGenerator(Generator):
     """Framework templates filled from an extractive brief. Same input, same output."""
 
     name = "offline"
-    prompt_version = "offline-1"
+    prompt_version = "offline-2"
 
     def brief(self, video: Video) -> tuple[Brief, Usage]:
         return build_brief(video), Usage(calls=0)
