@@ -277,7 +277,7 @@ class XConnector(Connector):
             tweets = client.get_users_tweets(me.data["id"], max_results=50, user_auth=user_auth)
         except Exception as exc:
             err = self._error(exc)
-            raise PublishError("unknown", f"cannot tell whether {post.id} is on X: {err.message}", status=err.status) from exc
+            raise common.lookup_error(err, f"cannot tell whether {post.id} is on X: {err.message}") from exc
         wanted = _comparable(self.parts(post)[0])
         for tweet in tweets.data or []:
             if _comparable(tweet["text"]) == wanted:

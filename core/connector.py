@@ -52,12 +52,13 @@ class PublishError(Exception):
     """
 
     def __init__(self, kind: str, message: str, *, status: int | None = None, retry_at: float | None = None,
-                 remote_id: str | None = None):
+                 remote_id: str | None = None, url: str | None = None):
         super().__init__(message)
         self.kind = kind
         self.status = status
         self.retry_at = retry_at  # unix seconds
         self.remote_id = remote_id  # for "duplicate": the existing post's id when the platform names it
+        self.url = url  # and its URL
 
     @property
     def message(self) -> str:

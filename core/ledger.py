@@ -304,10 +304,14 @@ class Publisher:
                 publication = connector.publish(post)
             except PublishError as exc:
                 if exc.kind == "duplicate":
+                    # The answer may name the post it has (LinkedIn): enough where a lookup is impossible.
+                    named = Publication(remote_id=exc.remote_id, url=exc.url) if exc.remote_id else None
                     try:
-                        found = connector.find_existing(post)
+                        found = connector.find_existing(post) or named
                     except PublishError as lookup:
-                        return self._cannot_tell(handle, post, lookup, f"{post.platform} says it already has this post")
+                        if named is None:
+                            return self._cannot_tell(handle, post, lookup, f"{post.platform} says it already has this post")
+                        found = named
                     if found is None:
                         post.last_error = f"{post.platform} says it already has this post ({exc.message}) but it cannot be found"
                         handle.save()

@@ -82,6 +82,7 @@ class FakePlatform:
         self.items: list[Item] = []
         self.create_calls = 0  # calls that create a post (not a follow-up), refused ones included
         self.ids = itertools.count(1)
+        self.lookup_down = False  # the platform's lookup answers 503 (X, Reddit)
 
     def posts(self, text: str) -> list[Item]:
         return [i for i in self.items if i.on is None and i.text == text]
@@ -166,6 +167,9 @@ class FakeX(FakePlatform):
         if request.method == "GET" and url.path == "/2/users/me":
             return _response(request, 200, {"data": {"id": self.user_id, "name": "Postgen Test", "username": "postgen_test"}})
         if request.method == "GET" and url.path == f"/2/users/{self.user_id}/tweets":
+            if self.lookup_down:
+                return _response(request, 503, {"title": "Service Unavailable", "detail": "Service Unavailable",
+                                                "type": "about:blank", "status": 503})
             limit = int(parse_qs(url.query).get("max_results", ["10"])[0])
             newest = list(reversed(self.items))[:limit]
             data = [{"id": i.id, "text": self.as_returned(i.text), "edit_history_tweet_ids": [i.id]} for i in newest]
@@ -241,6 +245,10 @@ class FakeReddit(FakePlatform):
             return SimpleNamespace(id=platform.reply(submission_id, body, platform.comment_id).id)
 
         def new(limit: int = 100):
+            if platform.lookup_down:
+                from prawcore.exceptions import ServerError
+
+                raise ServerError(SimpleNamespace(status_code=503, text="Service Unavailable", headers={}))
             for item in list(reversed([i for i in platform.items if i.on is None]))[:limit]:
                 yield SimpleNamespace(id=item.id, title=item.text,
                                       subreddit=SimpleNamespace(display_name=item.extra["subreddit"]))
@@ -472,3 +480,49 @@ def test_crash_at_every_step(world, platform, config, body):
             w.assert_once_each(path)
         except AssertionError as exc:
             raise AssertionError(f"crash at step {k} ({steps[k - 1]}): {exc}") from None
+
+
+# --------------------------------------------------------------------------- found bugs
+
+
+@pytest.mark.parametrize("platform", ("x", "reddit"))
+def test_lookup_outage_after_a_crash_waits_for_the_next_run(world, platform):
+    """A 503 from the lookup says nothing about the post: the ledger checks again next run (an
+    unattended job can finish the work) instead of stopping for a person, and re-sends nothing."""
+    w = world(platform)
+    path = w.make_run("runs")
+    first = f"{platform}-{FRAMEWORKS[0]}"
+    with pytest.raises(Crash):
+        w.publish(path, Tracer(CRASHES["after_accept"]))
+    w.platform.lookup_down = True
+    outcome = {o.post_id: o for o in w.publish(path, post_ids=[first])}[first]
+    assert outcome.status == "deferred", outcome
+    assert "check again" in outcome.reason and "503" in outcome.reason
+    assert runfile.load(path).post(first).state is PostState.publishing
+    assert w.platform.create_calls == 1
+    w.platform.lookup_down = False
+    outcomes = w.publish(path)
+    assert [o.status for o in outcomes] == ["published", "published"]
+    w.assert_once_each(path)
+    assert w.platform.create_calls == len(FRAMEWORKS)
+
+
+def test_linkedin_duplicate_answer_names_the_post(world):
+    """After a crash, a person wrongly says --as failed and publishes again: LinkedIn refuses the
+    copy (422 DUPLICATE_POST) and names the post it has. The ledger records that post instead of
+    stopping to ask again, and its link comment goes out once."""
+    w = world("linkedin")
+    path = w.make_run("runs")
+    first = "linkedin-hormozi"
+    with pytest.raises(Crash):
+        w.publish(path, Tracer(CRASHES["after_accept"]))
+    assert {o.post_id: o.status for o in w.publish(path)}[first] == "unresolved"
+    ledger.resolve(path, first, "failed")  # the person did not see it yet
+    outcome = w.publish(path, post_ids=[first])[0]
+    there = w.platform.posts(w.sent(runfile.load(path).post(first)))
+    assert outcome.status == "published", outcome
+    assert outcome.url == f"https://www.linkedin.com/feed/update/{there[0].id}"
+    post = runfile.load(path).post(first)
+    assert post.publication.remote_id == there[0].id and post.publication.url == outcome.url
+    assert w.platform.create_calls == 3  # two posts, one refused copy
+    w.assert_once_each(path)
