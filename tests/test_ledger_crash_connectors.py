@@ -274,6 +274,7 @@ class World:
     def __init__(self, platform: str, monkeypatch, tmp_path: Path, config: dict | None = None):
         self.name = platform
         self.tracer: Tracer | None = None
+        self.asked = 0  # decisions postgen asked a person for
         self.config = parse_config(config or CONFIG)
         self.platform: FakePlatform = FAKES[platform](self.step)
         self.tmp_path = tmp_path
@@ -303,14 +304,15 @@ class World:
         if self.tracer is not None:
             self.tracer(name, run)
 
-    def make_run(self, where: str, body: Callable[[str], str] | None = None) -> Path:
+    def make_run(self, where: str, body: Callable[[str], str] | None = None, link_policy: str = "first_comment") -> Path:
         body = body or (lambda fw: f"The {fw} idea, in one line: Q&A <beats> talk.\nSecond line for {fw}.")
         run = Run(
             id=f"2026-11-02-abc123XYZ_0",
             created="2026-11-02T07:00:00Z",
             video=Video(id="abc123XYZ_0", url=LINK, title="A talk"),
             posts=[Post(id=f"{self.name}-{fw}", platform=self.name, framework=fw, body=body(fw), link=LINK,
-                        title=f"What {fw} says about talks" if self.name == "reddit" else None, state=PostState.ready)
+                        title=f"What {fw} says about talks" if self.name == "reddit" else None, state=PostState.ready,
+                        link_policy=link_policy)
                    for fw in FRAMEWORKS],
         )
         path = runfile.path_for(self.tmp_path / where, run)
@@ -335,6 +337,8 @@ class World:
                 "reddit": lambda: post.title.strip()}[self.name]()
 
     def expected_follow_ups(self, post: Post) -> list[str]:
+        if post.link_policy != "first_comment":
+            return []
         if self.name == "x":
             return [*self.connector().parts(post)[1:], LINK]
         return [LINK]
@@ -348,6 +352,7 @@ class World:
             if not unresolved:
                 break
             run = runfile.load(path)
+            self.asked += len(unresolved)
             for o in unresolved:
                 assert "--resolve" in o.reason, o.reason  # the person is told exactly what to do
                 there = self.platform.posts(self.sent(run.post(o.post_id)))
@@ -372,7 +377,8 @@ class World:
             assert len(texts) == len(set(texts)), f"{post.id}: a follow-up was posted twice: {texts}"
             assert set(texts) <= set(self.expected_follow_ups(post))
             recorded = post.publication.follow_ups
-            assert recorded and not post.follow_up_pending
+            assert not post.follow_up_pending
+            assert recorded or not self.expected_follow_ups(post), f"{post.id}: its follow-up is not on record"
             assert all(f.state != "publishing" for f in recorded)
             assert {f.remote_id for f in recorded if f.state == "published"} <= {i.id for i in follow}
             unknown = [f for f in recorded if f.state == "failed" and "unknown" in (f.error or "")]
@@ -447,8 +453,8 @@ def test_crash_then_publish_again(world, platform, crash):
 # --------------------------------------------------------------------------- every step
 
 
-def _clean_steps(w: World) -> list[str]:
-    path = w.make_run("clean")
+def _clean_steps(w: World, link_policy: str) -> list[str]:
+    path = w.make_run("clean", link_policy=link_policy)
     tracer = Tracer()
     outcomes = w.publish(path, tracer)
     assert [o.status for o in outcomes] == ["published"] * len(FRAMEWORKS)
@@ -460,24 +466,30 @@ def _long(fw: str) -> str:
     return " ".join(f"Sentence {i} of the {fw} thread says one clear thing about the talk." for i in range(9))
 
 
-@pytest.mark.parametrize("platform,config,body", [
-    ("x", None, None),
-    ("x", {"platforms": {"x": {"long_posts": "thread"}}}, _long),
-    ("reddit", None, None),
-    ("linkedin", None, None),
-], ids=["x", "x-thread", "reddit", "linkedin"])
-def test_crash_at_every_step(world, platform, config, body):
-    steps = _clean_steps(world(platform, config))
-    assert {"save", "create.before", "create.after", "follow_up.before", "follow_up.after"} <= set(steps)
+@pytest.mark.parametrize("platform,config,body,link_policy", [
+    ("x", None, None, "first_comment"),
+    ("x", {"platforms": {"x": {"long_posts": "thread"}}}, _long, "first_comment"),
+    ("x", None, None, "inline"),  # X returns the link t.co-shortened: the lookup must still match
+    ("reddit", None, None, "first_comment"),
+    ("linkedin", None, None, "first_comment"),
+], ids=["x", "x-thread", "x-inline-link", "reddit", "linkedin"])
+def test_crash_at_every_step(world, platform, config, body, link_policy):
+    steps = _clean_steps(world(platform, config), link_policy)
+    assert {"save", "create.before", "create.after"} <= set(steps)
+    if link_policy == "first_comment":
+        assert {"follow_up.before", "follow_up.after"} <= set(steps)
     for k in range(1, len(steps) + 1):
         w = world(platform, config)
-        path = w.make_run(f"crash{k}", body)
+        path = w.make_run(f"crash{k}", body, link_policy)
         with pytest.raises(Crash):
             w.publish(path, Tracer(k))
         runfile.load(path)
         w.settle(path)
         try:
             w.assert_once_each(path)
+            assert w.platform.create_calls == len(FRAMEWORKS), "a create call was repeated"
+            if platform != "linkedin":  # it can look posts up: no person needed
+                assert w.asked == 0, "postgen asked a person although the platform could tell"
         except AssertionError as exc:
             raise AssertionError(f"crash at step {k} ({steps[k - 1]}): {exc}") from None
 
@@ -526,3 +538,38 @@ def test_linkedin_duplicate_answer_names_the_post(world):
     assert post.publication.remote_id == there[0].id and post.publication.url == outcome.url
     assert w.platform.create_calls == 3  # two posts, one refused copy
     w.assert_once_each(path)
+
+
+# --------------------------------------------------------------------------- the command a person types
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_postgen_publish_after_a_crash(world, platform, cli, isolated):
+    """The same through `postgen publish`: die after the platform accepted, run the command again
+    (and, for LinkedIn, `--resolve` as its message says), and every post is there once."""
+    (isolated / "postgen.toml").write_text('[platforms.reddit]\nsubreddit = "postgen_test"\n', encoding="utf-8")
+    w = world(platform)
+    path = w.make_run("work/runs")  # the config's runs folder: the run goes by its id
+    assert path.parent == isolated / "runs"
+    first = f"{platform}-{FRAMEWORKS[0]}"
+    w.tracer = Tracer(CRASHES["after_accept"])
+    with pytest.raises(Crash):
+        cli("publish", str(path), "--yes", "--json")
+    w.tracer = None
+    result = cli("publish", str(path), "--yes", "--json")
+    report = {o["post"]: o for o in json.loads(result.output)["outcomes"]}
+    if platform == "linkedin":
+        assert result.exit_code == 1 and report[first]["status"] == "unresolved"
+        hint = re.search(r"postgen (publish \S+ --resolve \S+ --as published) URL", report[first]["reason"]).group(1)
+        url = w.platform.url(w.platform.posts(w.sent(runfile.load(path).post(first)))[0])  # a person looked
+        resolved = cli(*hint.split(), url)  # typed as the message says
+        assert resolved.exit_code == 0, resolved.output
+        assert "link follow-up goes out with the next publish" in resolved.output
+        result = cli("publish", str(path), "--yes", "--json")
+        report = {o["post"]: o for o in json.loads(result.output)["outcomes"]}
+        assert report[first]["status"] == "published"
+    else:
+        assert result.exit_code == 0, result.output
+        assert {o["status"] for o in report.values()} == {"published"}
+    w.assert_once_each(path)
+    assert w.platform.create_calls == len(FRAMEWORKS)
