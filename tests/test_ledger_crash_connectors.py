@@ -131,9 +131,9 @@ def _response(request, status: int, body: Any = None, headers: dict | None = Non
 
 
 class FakeX(FakePlatform):
-    """api.twitter.com/2 as tweepy calls it: POST /2/tweets (403 on duplicate text), GET
-    /2/users/me and /2/users/:id/tweets (newest first, as X returns text: entities escaped,
-    URLs t.co-shortened)."""
+    """api.twitter.com/2 as tweepy calls it: POST /2/tweets (403 on the same text again, as a post
+    or as a reply to the same post), GET /2/users/me and /2/users/:id/tweets (newest first, text
+    as X returns it: entities escaped, URLs t.co-shortened)."""
 
     host = "api.twitter.com"
     user_id = "2244994945"
@@ -155,13 +155,14 @@ class FakeX(FakePlatform):
         if request.method == "POST" and url.path == "/2/tweets":
             body = json.loads(request.body)
             text, reply_to = body["text"], (body.get("reply") or {}).get("in_reply_to_tweet_id")
+            # The same text again is refused (whether a reply to another post counts is unverified: not here).
+            if any(i.text == text and i.on == reply_to for i in self.items):
+                self.create_calls += not reply_to
+                return _response(request, 403, {"title": "Forbidden", "type": "about:blank", "status": 403,
+                                                "detail": "You are not allowed to create a Tweet with duplicate content."})
             if reply_to:
                 item = self.reply(reply_to, text, self.tweet_id)
             else:
-                if self.posts(text):
-                    self.create_calls += 1
-                    return _response(request, 403, {"title": "Forbidden", "type": "about:blank", "status": 403,
-                                                    "detail": "You are not allowed to create a Tweet with duplicate content."})
                 item = self.create(text, self.tweet_id)
             return _response(request, 201, {"data": {"id": item.id, "text": text, "edit_history_tweet_ids": [item.id]}})
         if request.method == "GET" and url.path == "/2/users/me":
@@ -307,7 +308,7 @@ class World:
     def make_run(self, where: str, body: Callable[[str], str] | None = None, link_policy: str = "first_comment") -> Path:
         body = body or (lambda fw: f"The {fw} idea, in one line: Q&A <beats> talk.\nSecond line for {fw}.")
         run = Run(
-            id=f"2026-11-02-abc123XYZ_0",
+            id="2026-11-02-abc123XYZ_0",
             created="2026-11-02T07:00:00Z",
             video=Video(id="abc123XYZ_0", url=LINK, title="A talk"),
             posts=[Post(id=f"{self.name}-{fw}", platform=self.name, framework=fw, body=body(fw), link=LINK,
