@@ -236,6 +236,10 @@ class XConnector(Connector):
         tweet_id = self._tweet(client, user_auth, self.parts(post)[0])
         return Publication(remote_id=tweet_id, url=self._url(tweet_id), published_at=common.now())
 
+    def needs_follow_up(self, post: Post) -> bool:
+        """Thread parts after the first are follow-ups too, whatever the link policy."""
+        return len(self.parts(post)) > 1 or super().needs_follow_up(post)
+
     def publish_follow_up(self, post: Post, publication: Publication) -> Publication:
         """Thread parts (each a reply to the previous), then the link reply. Failures are recorded."""
         parts = self.parts(post)[1:]

@@ -100,6 +100,11 @@ class Connector:
         """Create the post (one call sequence) and return where it landed. Raises PublishError."""
         raise NotImplementedError
 
+    def needs_follow_up(self, post: Post) -> bool:
+        """Whether `publish_follow_up` has something to send after the post: by default the link
+        comment (policy `first_comment` and a link). The ledger asks before it calls."""
+        return post.link_policy == "first_comment" and bool(post.link)
+
     def publish_follow_up(self, post: Post, publication: Publication) -> Publication:
         """Post the link follow-up per the post's link policy; record it on the publication."""
         return publication

@@ -338,11 +338,8 @@ class World:
                 "reddit": lambda: post.title.strip()}[self.name]()
 
     def expected_follow_ups(self, post: Post) -> list[str]:
-        if post.link_policy != "first_comment":
-            return []
-        if self.name == "x":
-            return [*self.connector().parts(post)[1:], LINK]
-        return [LINK]
+        link = [LINK] if post.link_policy == "first_comment" else []
+        return self.connector().parts(post)[1:] + link if self.name == "x" else link
 
     def settle(self, path: Path) -> list[ledger.Outcome]:
         """Publish again; where postgen asks a person, decide as one who looked at the platform
@@ -471,9 +468,10 @@ def _long(fw: str) -> str:
     ("x", None, None, "first_comment"),
     ("x", {"platforms": {"x": {"long_posts": "thread"}}}, _long, "first_comment"),
     ("x", None, None, "inline"),  # X returns the link t.co-shortened: the lookup must still match
+    ("x", {"platforms": {"x": {"long_posts": "thread"}}}, _long, "inline"),  # a thread without a link reply
     ("reddit", None, None, "first_comment"),
     ("linkedin", None, None, "first_comment"),
-], ids=["x", "x-thread", "x-inline-link", "reddit", "linkedin"])
+], ids=["x", "x-thread", "x-inline-link", "x-thread-inline-link", "reddit", "linkedin"])
 def test_crash_at_every_step(world, platform, config, body, link_policy):
     steps = _clean_steps(world(platform, config), link_policy)
     assert {"save", "create.before", "create.after"} <= set(steps)
@@ -572,5 +570,41 @@ def test_postgen_publish_after_a_crash(world, platform, cli, isolated):
     else:
         assert result.exit_code == 0, result.output
         assert {o["status"] for o in report.values()} == {"published"}
+    w.assert_once_each(path)
+    assert w.platform.create_calls == len(FRAMEWORKS)
+
+
+@pytest.mark.parametrize("policy", ("inline", "none"))
+def test_x_thread_goes_out_whole_whatever_the_link_policy(world, policy):
+    """Thread parts after the first are follow-ups: with no link reply to send they still go out
+    (they were cut off: the dry run showed the thread, publish sent its first part only)."""
+    w = world("x", {"platforms": {"x": {"long_posts": "thread", "link_policy": policy}}})
+    path = w.make_run("runs", _long, policy)
+    assert [o.status for o in w.publish(path)] == ["published", "published"]
+    for post in runfile.load(path).posts:
+        parts = w.connector().parts(post)
+        preview = [p["text"] for p in w.connector().preview(post).parts]
+        assert len(parts) == 3 and preview == parts
+        root = w.platform.posts(parts[0])[0]
+        assert [i.text for i in w.platform.follow_ups(root.id)] == parts[1:]  # what the dry run showed
+    w.assert_once_each(path)
+
+
+def test_resolved_x_thread_still_gets_its_parts(world, cli, isolated):
+    """A person resolves a thread's first part as published (`postgen publish --resolve`): the
+    rest of the thread goes out with the next publish."""
+    (isolated / "postgen.toml").write_text('[platforms.x]\nlong_posts = "thread"\nlink_policy = "none"\n', encoding="utf-8")
+    w = world("x", {"platforms": {"x": {"long_posts": "thread", "link_policy": "none"}}})
+    path = w.make_run("work/runs", _long, "none")
+    first = "x-hormozi"
+    w.tracer = Tracer(CRASHES["after_accept"])
+    with pytest.raises(Crash):
+        cli("publish", str(path), "--yes")
+    w.tracer = None
+    url = w.platform.url(w.platform.posts(w.sent(runfile.load(path).post(first)))[0])
+    resolved = cli("publish", path.stem, "--resolve", first, "--as", "published", url)
+    assert "goes out with the next publish" in resolved.output
+    result = cli("publish", path.stem, "--yes")
+    assert result.exit_code == 0, result.output
     w.assert_once_each(path)
     assert w.platform.create_calls == len(FRAMEWORKS)
