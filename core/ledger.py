@@ -51,6 +51,16 @@ def resolve_hint(run_id: str, post_id: str) -> str:
     return f"postgen publish {run_id} --resolve {post_id} --as published URL   (or --as failed)"
 
 
+def content_digest(post: Post) -> str:
+    """What a publish sends, fingerprinted: the ledger saves it with the intent, so an edit made
+    while the outcome is unknown shows (the platform would be searched for the wrong text)."""
+    import hashlib
+    import json
+
+    sent = [(post.title or "").strip(), post.body.strip(), post.link, post.link_policy]
+    return hashlib.sha256(json.dumps(sent, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
 def needs_follow_up(post: Post, connector: Connector | None = None) -> bool:
     """Whether a follow-up (the link comment or reply, X thread parts) goes out after the post
     itself; the connector knows (without one: the link comment only)."""
@@ -259,6 +269,11 @@ class Publisher:
     def _publish(self, handle: runfile.RunHandle, post: Post, connector: Connector) -> Outcome:
         run = handle.run
         if post.state is PostState.publishing:
+            if post.sent_digest and post.sent_digest != content_digest(post):
+                post.last_error = (f"outcome unknown (the last publish stopped mid-call) and the post was edited since: "
+                                   f"{post.platform} may hold the earlier text, which postgen cannot look up")
+                handle.save()
+                raise Unresolved(f"{post.last_error}. Look on {post.platform}, then: {resolve_hint(run.id, post.id)}")
             try:
                 found = connector.find_existing(post)
             except PublishError as exc:
@@ -300,6 +315,7 @@ class Publisher:
         while True:
             attempt += 1
             post.state = PostState.publishing  # the intent, durable before the call
+            post.sent_digest = content_digest(post)
             post.attempts += 1
             post.last_attempt_at = utcnow()
             post.deferred_until = None

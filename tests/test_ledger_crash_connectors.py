@@ -608,3 +608,27 @@ def test_resolved_x_thread_still_gets_its_parts(world, cli, isolated):
     assert result.exit_code == 0, result.output
     w.assert_once_each(path)
     assert w.platform.create_calls == len(FRAMEWORKS)
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_post_edited_after_a_crash_is_not_sent_again(world, platform):
+    """The platform took the post, postgen died, a person then fixed a typo in the run file. The
+    lookup would search for the new text and miss the old one, and X or Reddit would take the new
+    text as a second post: postgen asks instead, and a person's answer settles it."""
+    w = world(platform)
+    path = w.make_run("runs")
+    first = f"{platform}-{FRAMEWORKS[0]}"
+    with pytest.raises(Crash):
+        w.publish(path, Tracer(CRASHES["after_accept"]))
+    with runfile.editing(path) as handle:
+        post = handle.run.post(first)
+        sent = w.sent(post)
+        post.body += " Typo fixed."
+        post.title = post.title and post.title + "!"
+    outcome = {o.post_id: o for o in w.publish(path)}[first]
+    assert outcome.status == "unresolved" and "edited" in outcome.reason and "--resolve" in outcome.reason
+    assert w.platform.create_calls == 2  # the other post only
+    ledger.resolve(path, first, "published", w.platform.url(w.platform.posts(sent)[0]))
+    assert [o.status for o in w.publish(path)] == ["published"]  # its link follow-up
+    assert len(w.platform.posts(sent)) == 1 and w.platform.create_calls == 2
+    assert runfile.load(path).post(first).publication.remote_id == w.platform.posts(sent)[0].id
