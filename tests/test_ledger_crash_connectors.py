@@ -295,6 +295,7 @@ class World:
                 return fake.handle(request)
 
             monkeypatch.setattr(HTTPAdapter, "send", send)
+
         def save(path, run):
             self.step("save", run)  # a crash here loses this save
             SAVE(path, run)
@@ -355,9 +356,9 @@ class World:
                 assert "--resolve" in o.reason, o.reason  # the person is told exactly what to do
                 there = self.platform.posts(self.sent(run.post(o.post_id)))
                 if there:
-                    ledger.resolve(path, o.post_id, "published", self.platform.url(there[0]))
+                    ledger.resolve(path, o.post_id, "published", self.platform.url(there[0]), config=self.config)
                 else:
-                    ledger.resolve(path, o.post_id, "failed")
+                    ledger.resolve(path, o.post_id, "failed", config=self.config)
             outcomes = self.publish(path, post_ids=[o.post_id for o in unresolved]) + self.publish(path)
         return outcomes
 
