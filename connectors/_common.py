@@ -90,6 +90,13 @@ def timeout_error(platform: str, exc: Exception) -> PublishError:
                         f"({type(exc).__name__}); postgen backs off and tries again.")
 
 
+def lookup_error(err: PublishError, message: str) -> PublishError:
+    """A failed `find_existing`: "unknown" (a person must look), except a rate limit or a 5xx/timeout,
+    which only means "not now": the ledger then checks again on the next run."""
+    kind = err.kind if err.kind in ("rate_limited", "transient") else "unknown"
+    return PublishError(kind, message, status=err.status, retry_at=err.retry_at if kind == "rate_limited" else None)
+
+
 def failed_follow_up(kind: str, error: Exception | str) -> FollowUp:
     message = error.message if isinstance(error, PublishError) else str(error)
     return FollowUp(kind=kind, state="failed", error=message, at=now())

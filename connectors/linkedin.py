@@ -175,7 +175,8 @@ class LinkedInConnector(Connector):
         if code == "DUPLICATE_POST" or "DUPLICATE_POST" in response.text:
             existing = re.search(r"urn:li:(?:share|ugcPost):\d+", str(detail))
             return PublishError("duplicate", f"LinkedIn says this post already exists (422 DUPLICATE_POST): {detail}",
-                                status=status, remote_id=existing.group(0) if existing else None)
+                                status=status, remote_id=existing.group(0) if existing else None,
+                                url=self._url(existing.group(0)) if existing else None)
         if status == 400 and "length" in str(detail).lower():
             return PublishError("invalid", f"LinkedIn refused the commentary as too long (400): {detail}. Shorten it "
                                 f"to {LIMIT} characters after escaping ('postgen validate').", status=status)

@@ -211,7 +211,7 @@ class RedditConnector(Connector):
                     return Publication(remote_id=submission.id, url=self._post_url(submission.id))
         except Exception as exc:
             err = self._error(exc)
-            raise PublishError("unknown", f"cannot tell whether {post.id} is on Reddit: {err.message}") from exc
+            raise common.lookup_error(err, f"cannot tell whether {post.id} is on Reddit: {err.message}") from exc
         return None
 
     def check(self) -> Health:

@@ -236,6 +236,10 @@ class XConnector(Connector):
         tweet_id = self._tweet(client, user_auth, self.parts(post)[0])
         return Publication(remote_id=tweet_id, url=self._url(tweet_id), published_at=common.now())
 
+    def needs_follow_up(self, post: Post) -> bool:
+        """Thread parts after the first are follow-ups too, whatever the link policy."""
+        return len(self.parts(post)) > 1 or super().needs_follow_up(post)
+
     def publish_follow_up(self, post: Post, publication: Publication) -> Publication:
         """Thread parts (each a reply to the previous), then the link reply. Failures are recorded."""
         parts = self.parts(post)[1:]
@@ -277,7 +281,7 @@ class XConnector(Connector):
             tweets = client.get_users_tweets(me.data["id"], max_results=50, user_auth=user_auth)
         except Exception as exc:
             err = self._error(exc)
-            raise PublishError("unknown", f"cannot tell whether {post.id} is on X: {err.message}", status=err.status) from exc
+            raise common.lookup_error(err, f"cannot tell whether {post.id} is on X: {err.message}") from exc
         wanted = _comparable(self.parts(post)[0])
         for tweet in tweets.data or []:
             if _comparable(tweet["text"]) == wanted:

@@ -52,12 +52,13 @@ class PublishError(Exception):
     """
 
     def __init__(self, kind: str, message: str, *, status: int | None = None, retry_at: float | None = None,
-                 remote_id: str | None = None):
+                 remote_id: str | None = None, url: str | None = None):
         super().__init__(message)
         self.kind = kind
         self.status = status
         self.retry_at = retry_at  # unix seconds
         self.remote_id = remote_id  # for "duplicate": the existing post's id when the platform names it
+        self.url = url  # and its URL
 
     @property
     def message(self) -> str:
@@ -98,6 +99,11 @@ class Connector:
     def publish(self, post: Post) -> Publication:
         """Create the post (one call sequence) and return where it landed. Raises PublishError."""
         raise NotImplementedError
+
+    def needs_follow_up(self, post: Post) -> bool:
+        """Whether `publish_follow_up` has something to send after the post: by default the link
+        comment (policy `first_comment` and a link). The ledger asks before it calls."""
+        return post.link_policy == "first_comment" and bool(post.link)
 
     def publish_follow_up(self, post: Post, publication: Publication) -> Publication:
         """Post the link follow-up per the post's link policy; record it on the publication."""

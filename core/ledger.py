@@ -51,8 +51,22 @@ def resolve_hint(run_id: str, post_id: str) -> str:
     return f"postgen publish {run_id} --resolve {post_id} --as published URL   (or --as failed)"
 
 
-def needs_follow_up(post: Post) -> bool:
-    """Whether a link follow-up (first comment / reply) goes out after the post itself."""
+def content_digest(post: Post) -> str:
+    """What a publish sends, fingerprinted: the ledger saves it with the intent, so an edit made
+    while the outcome is unknown shows (the platform would be searched for the wrong text)."""
+    import hashlib
+    import json
+
+    sent = [(post.title or "").strip(), post.body.strip(), post.link, post.link_policy]
+    return hashlib.sha256(json.dumps(sent, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def needs_follow_up(post: Post, connector: Connector | None = None) -> bool:
+    """Whether a follow-up (the link comment or reply, X thread parts) goes out after the post
+    itself; the connector knows (without one: the link comment only)."""
+    ask = getattr(connector, "needs_follow_up", None)  # a duck-typed plugin connector may lack it
+    if ask is not None:
+        return bool(ask(post))
     return post.link_policy == "first_comment" and bool(post.link)
 
 
@@ -255,12 +269,17 @@ class Publisher:
     def _publish(self, handle: runfile.RunHandle, post: Post, connector: Connector) -> Outcome:
         run = handle.run
         if post.state is PostState.publishing:
+            if post.sent_digest and post.sent_digest != content_digest(post):
+                post.last_error = (f"outcome unknown (the last publish stopped mid-call) and the post was edited since: "
+                                   f"{post.platform} may hold the earlier text, which postgen cannot look up")
+                handle.save()
+                raise Unresolved(f"{post.last_error}. Look on {post.platform}, then: {resolve_hint(run.id, post.id)}")
             try:
                 found = connector.find_existing(post)
             except PublishError as exc:
                 return self._cannot_tell(handle, post, exc, "the last publish stopped mid-call")
             if found is not None:
-                self._record(handle, post, found)
+                self._record(handle, post, found, connector)
                 return self._finish(handle, post, connector)
             # Not there: the call never landed, so sending it is safe.
         if post.state is PostState.published:
@@ -296,6 +315,7 @@ class Publisher:
         while True:
             attempt += 1
             post.state = PostState.publishing  # the intent, durable before the call
+            post.sent_digest = content_digest(post)
             post.attempts += 1
             post.last_attempt_at = utcnow()
             post.deferred_until = None
@@ -304,15 +324,19 @@ class Publisher:
                 publication = connector.publish(post)
             except PublishError as exc:
                 if exc.kind == "duplicate":
+                    # The answer may name the post it has (LinkedIn): enough where a lookup is impossible.
+                    named = Publication(remote_id=exc.remote_id, url=exc.url) if exc.remote_id else None
                     try:
-                        found = connector.find_existing(post)
+                        found = connector.find_existing(post) or named
                     except PublishError as lookup:
-                        return self._cannot_tell(handle, post, lookup, f"{post.platform} says it already has this post")
+                        if named is None:
+                            return self._cannot_tell(handle, post, lookup, f"{post.platform} says it already has this post")
+                        found = named
                     if found is None:
                         post.last_error = f"{post.platform} says it already has this post ({exc.message}) but it cannot be found"
                         handle.save()
                         raise Unresolved(f"{post.last_error}. Look on {post.platform}, then: {resolve_hint(run.id, post.id)}") from None
-                    self._record(handle, post, found)
+                    self._record(handle, post, found, connector)
                     return self._finish(handle, post, connector)
                 if exc.kind == "rate_limited":
                     post.state = PostState.ready  # a 429 created nothing
@@ -348,7 +372,7 @@ class Publisher:
                             return self._cannot_tell(handle, post, lookup, f"the call ended with {exc.kind}: {exc.message}")
                         found = None  # the server answered with an error: nothing was created
                     if found is not None:
-                        self._record(handle, post, found)
+                        self._record(handle, post, found, connector)
                         return self._finish(handle, post, connector)
                     continue
                 post.last_error = f"{exc.kind}" + (f" ({exc.status})" if exc.status else "") + f": {exc.message}"
@@ -363,10 +387,10 @@ class Publisher:
                 post.state = PostState.failed
                 handle.save()
                 return Outcome(run.id, post.id, post.platform, "failed", post.last_error)
-            self._record(handle, post, publication)
+            self._record(handle, post, publication, connector)
             return self._finish(handle, post, connector)
 
-    def _record(self, handle: runfile.RunHandle, post: Post, publication: Publication) -> None:
+    def _record(self, handle: runfile.RunHandle, post: Post, publication: Publication, connector: Connector) -> None:
         """The platform has it: write that down before anything else happens."""
         if publication.published_at is None:
             publication = publication.model_copy(update={"published_at": utcnow()})
@@ -374,7 +398,7 @@ class Publisher:
         post.state = PostState.published
         post.last_error = None
         post.deferred_until = None
-        post.follow_up_pending = needs_follow_up(post) and not publication.follow_ups
+        post.follow_up_pending = needs_follow_up(post, connector) and not publication.follow_ups
         handle.save()
 
     def _finish(self, handle: runfile.RunHandle, post: Post, connector: Connector) -> Outcome:
@@ -434,8 +458,11 @@ def remote_id_from_url(url: str) -> str:
     return url
 
 
-def resolve(path: Path | str, post_id: str, as_: Literal["published", "failed"], url: str | None = None) -> Post:
-    """Record a person's decision about a post whose outcome postgen could not know."""
+def resolve(path: Path | str, post_id: str, as_: Literal["published", "failed"], url: str | None = None,
+            config=None) -> Post:
+    """Record a person's decision about a post whose outcome postgen could not know.
+
+    With `config`, the post's connector says whether a follow-up is still to go out."""
     with runfile.editing(path, "resolve") as handle:
         try:
             post = handle.run.post(post_id)
@@ -447,7 +474,7 @@ def resolve(path: Path | str, post_id: str, as_: Literal["published", "failed"],
                 raise ValueError("--as published needs the post's URL (https://...) as it appears on the platform")
             post.publication = Publication(remote_id=remote_id_from_url(url), url=url, published_at=post.last_attempt_at or utcnow())
             post.state = PostState.published
-            post.follow_up_pending = needs_follow_up(post)
+            post.follow_up_pending = needs_follow_up(post, _connector_or_none(post.platform, config))
             post.last_error = None
         else:
             if post.state is PostState.published:
@@ -456,6 +483,18 @@ def resolve(path: Path | str, post_id: str, as_: Literal["published", "failed"],
             post.last_error = "marked failed by hand (its outcome was unknown)"
         post.deferred_until = None
         return post
+
+
+def _connector_or_none(platform: str, config) -> Connector | None:
+    """The connector for a decision's bookkeeping; a missing or broken one must not block it."""
+    if config is None:
+        return None
+    from . import checks
+
+    try:
+        return checks.connector_for(platform, config)
+    except Exception:
+        return None
 
 
 # --------------------------------------------------------------------------- events

@@ -131,6 +131,7 @@ class Post(_Model):
     repairs: int = 0  # generator repair rounds it took
     deferred_until: datetime | None = None  # rate limited: not before this time
     follow_up_pending: bool = False  # published, its link follow-up not yet attempted
+    sent_digest: str | None = None  # fingerprint of what the last publish attempt sent (the ledger's)
     usage: Usage | None = None  # tokens its draft and repair calls spent (None: no metered calls)
 
     @staticmethod

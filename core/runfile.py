@@ -89,6 +89,12 @@ def _state_block(run: Run) -> str:
     return f"---\n{body}\n---\n"
 
 
+def _one_line(text: str) -> str:
+    """Human-readable lines outside the fences stay one line: a message that spans lines could
+    otherwise start a line that reads as a post marker (its full text is in the state block)."""
+    return " ".join(text.splitlines())
+
+
 def _status_line(post: Post) -> str:
     bits = [post.state.value]
     if post.scheduled_at:
@@ -97,7 +103,7 @@ def _status_line(post: Post) -> str:
         bits.append(post.publication.url)
     for problem in post.problems:
         bits.append(f"{problem.severity}: {problem.message}")
-    return "_" + " · ".join(b.replace("_", r"\_") for b in bits) + "_"
+    return "_" + " · ".join(_one_line(b).replace("_", r"\_") for b in bits) + "_"
 
 
 def render(run: Run) -> str:
@@ -137,7 +143,7 @@ def render(run: Run) -> str:
     if run.generator:
         out.append(f"- **Generator:** {gen}, prompt version {run.prompt_version or '-'}\n")
     for warning in run.warnings:
-        out.append(f"- **Warning:** {warning}\n")
+        out.append(f"- **Warning:** {_one_line(warning)}\n")
     return "".join(out)
 
 

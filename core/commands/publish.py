@@ -162,7 +162,7 @@ def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, ye
             raise click.UsageError("--as published needs the post's URL; --as failed takes none")
         path = _targets(app, run_ref, False)[0]
         try:
-            post = ledger.resolve(path, resolve_id, resolve_as, url)
+            post = ledger.resolve(path, resolve_id, resolve_as, url, config=app.config)
         except ValueError as exc:
             raise click.UsageError(str(exc)) from None
         note = " (its link follow-up goes out with the next publish)" if post.follow_up_pending else ""
