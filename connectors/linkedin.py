@@ -92,6 +92,7 @@ class LinkedInConnector(Connector):
     label = "LINKEDIN"
     credentials = ("LINKEDIN_ACCESS_TOKEN",)
     has_title = False
+    refuses_duplicates = True  # LinkedIn answers 422 DUPLICATE_POST to a copy
     limit = LIMIT  # commentary characters, after escaping
     Options = LinkedInOptions
     options: LinkedInOptions

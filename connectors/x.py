@@ -99,6 +99,7 @@ class XConnector(Connector):
     label = "X/TWITTER"
     credentials = OAUTH1
     has_title = False
+    refuses_duplicates = True  # X answers 403 "duplicate content" to a copy
     Options = XOptions
     options: XOptions
 

@@ -76,6 +76,9 @@ class Connector:
     label: ClassVar[str] = ""
     credentials: ClassVar[tuple[str, ...]] = ()
     has_title: ClassVar[bool] = False
+    # True when the platform itself refuses a second identical post (X 403, LinkedIn 422), so the
+    # ledger may resend after a 5xx even when find_existing cannot answer. False is the safe default.
+    refuses_duplicates: ClassVar[bool] = False
     Options: ClassVar[type[ConnectorOptions]] = ConnectorOptions
 
     def __init__(self, options: ConnectorOptions | None = None, env: dict[str, str] | None = None):

@@ -358,8 +358,12 @@ class Publisher:
                 if exc.kind in ("transient", "unknown"):
                     # A timeout may have landed: ask before any retry.
                     server_said_no = exc.kind == "transient" and exc.status is not None and 500 <= exc.status < 600
+                    # A 5xx usually means nothing was created, but a gateway can answer 5xx after the
+                    # post landed: sending again unchecked is safe only where the platform itself
+                    # refuses a duplicate (X, LinkedIn). Elsewhere (Reddit) the ledger looks first.
+                    blind_retry_ok = server_said_no and connector.refuses_duplicates
                     if attempt >= self.settings.max_attempts:
-                        post.state = PostState.ready if server_said_no else PostState.publishing
+                        post.state = PostState.ready if blind_retry_ok else PostState.publishing
                         post.last_error = f"{exc.kind}: {exc.message} (after {attempt} attempts)"
                         handle.save()
                         return Outcome(run.id, post.id, post.platform, "deferred",
@@ -368,9 +372,9 @@ class Publisher:
                     try:
                         found = connector.find_existing(post)
                     except PublishError as lookup:
-                        if not server_said_no:
+                        if not blind_retry_ok:
                             return self._cannot_tell(handle, post, lookup, f"the call ended with {exc.kind}: {exc.message}")
-                        found = None  # the server answered with an error: nothing was created
+                        found = None  # the platform would refuse a copy: sending again is safe
                     if found is not None:
                         self._record(handle, post, found, connector)
                         return self._finish(handle, post, connector)

@@ -73,6 +73,7 @@ class FakeConnector(Connector):
     def __init__(self, platform_name: str, platform: FakePlatform, step: Callable[[str], None] | None = None):
         super().__init__(env={})
         self.name = platform_name  # instance attribute: one class serves all three
+        self.refuses_duplicates = platform.behaviour in ("x", "linkedin")
         self.platform = platform
         self.step = step or (lambda name: None)
 

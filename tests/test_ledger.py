@@ -267,3 +267,34 @@ def test_named_failed_post_still_needs_approval(tmp_path):
     config = parse_config({"publish": {"require_approval": True}})
     outcomes = publisher({"x": x}, config=config).publish_run(path, post_ids=["x-hormozi"])
     assert outcomes[0].status == "skipped" and x.create_calls == 0
+
+
+def test_a_5xx_that_landed_on_reddit_is_never_sent_again_unchecked(tmp_path):
+    """Reddit accepts copies: after a 5xx (a gateway may answer after the post landed) the ledger
+    must look before resending; while it cannot look, it waits instead of guessing."""
+    path = make_run(tmp_path, [("reddit", "hormozi")], link=None)
+    reddit = FakePlatform("reddit")
+    lookups = {"fail": True}
+
+    class LandsThenBadGateway(FakeConnector):
+        def publish(self, post):
+            super().publish(post)  # the platform has it...
+            raise PublishError("transient", "Bad Gateway", status=502)  # ...but the answer is an error
+
+        def find_existing(self, post):
+            if lookups["fail"]:
+                raise PublishError("transient", "Service Unavailable", status=503)
+            return super().find_existing(post)
+
+    def run_once():
+        return ledger.Publisher(parse_config({}), connector_for=lambda name: LandsThenBadGateway(name, reddit),
+                                sleep=lambda s: None, fire=lambda o: None).publish_run(path)
+
+    first = run_once()
+    assert first[0].status == "deferred"
+    assert reddit.create_calls == 1 and reddit.copies("reddit-hormozi") == 1
+    assert runfile.load(path).post("reddit-hormozi").state is PostState.publishing  # outcome unknown, kept so
+    lookups["fail"] = False
+    second = run_once()
+    assert second[0].status == "published"
+    assert reddit.create_calls == 1 and reddit.copies("reddit-hormozi") == 1
