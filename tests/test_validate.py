@@ -148,3 +148,12 @@ def test_shared_seed(cli, tmp_path):
     run = runfile.load(run_file)
     shown = format_preview(connector_for("linkedin").preview(run.post("linkedin-garyvee")))
     assert r"Where AI capabilities come from \(and their limits\)" in shown
+
+
+def test_a_lint_does_not_repeat_what_the_connector_said():
+    from postgen.checks import check_post
+    from postgen.models import Post
+
+    post = Post(id="linkedin-aida", platform="linkedin", framework="aida", body="**ATTENTION:** read this.")
+    codes = [p.code for p in check_post(post)]
+    assert codes.count("markdown") == 1
