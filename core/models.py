@@ -181,6 +181,9 @@ class Run(_Model):
     usage: Usage = Field(default_factory=Usage)
     warnings: list[str] = Field(default_factory=list)
     imported_from: str | None = None
+    # Section headings of the frameworks used ("hormozi": "🔥 HORMOZI"), so the file renders the
+    # same later even where a user framework from `frameworks_dir` is not loaded.
+    headings: dict[str, str] = Field(default_factory=dict)
 
     @staticmethod
     def make_id(video_id: str, when: datetime | None = None) -> str:

@@ -141,6 +141,7 @@ def generate(
         prompt_version=gen.prompt_version,
         source_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         warnings=run_warnings,
+        headings={fw.name: f"{fw.emoji} {fw.label.upper()}".strip() for fw in library},
     )
     connectors = {p: connector_for(p, config) for p in platforms}
     jobs = [(p, fw) for p in platforms for fw in library]

@@ -126,7 +126,8 @@ def render(run: Run) -> str:
         for post in (p for p in run.posts if p.platform == platform):
             text = _post_text(post)
             fence = _fence_for(text)
-            out.append(f"\n### {_framework_heading(post.framework)} FRAMEWORK\n")
+            heading = run.headings.get(post.framework) or _framework_heading(post.framework)
+            out.append(f"\n### {heading} FRAMEWORK\n")
             out.append(f"<!-- post {post.id} -->\n{fence}\n{text}\n{fence}\n")
             out.append(_status_line(post) + "\n")
         out.append("\n---\n")

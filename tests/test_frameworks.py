@@ -101,3 +101,16 @@ def test_a_user_framework_without_platform_templates_still_drafts(tmp_path):
     run = generate(_config(tmp_path, frameworks=["pas"], platforms={"enabled": ["x"]}), sample_video())
     post = run.post("x-pas")
     assert post.state == PostState.ready and post.body.startswith("Problem: ")
+
+
+def test_a_user_framework_keeps_its_heading_in_the_run_file(tmp_path, monkeypatch):
+    from generation_fakes import install, sample_video
+
+    from postgen import runfile
+    from postgen.pipeline import generate
+
+    install()
+    run = generate(_config(tmp_path, frameworks=["pas"]), sample_video())
+    text = runfile.render(run)
+    assert "### 🩹 PAS FRAMEWORK" in text
+    assert runfile.parse(text) == run  # and the heading survives later rewrites without the config
