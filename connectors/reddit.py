@@ -131,7 +131,7 @@ class RedditConnector(Connector):
 
     def _subreddit_name(self) -> str:
         if not self.options.subreddit:
-            raise PublishError("invalid", "no subreddit configured: set subreddit = \"name\" under [platforms.reddit]")
+            raise PublishError("config", "no subreddit configured: set subreddit = \"name\" under [platforms.reddit]")
         return self.options.subreddit.removeprefix("r/")
 
     def _error(self, exc: Exception) -> PublishError:
@@ -147,10 +147,10 @@ class RedditConnector(Connector):
                 retry_at = common.retry_in(message)
                 return PublishError("rate_limited", f"Reddit rate limit (RATELIMIT): {message}", retry_at=retry_at)
             if kind == "SUBMIT_VALIDATION_FLAIR_REQUIRED":
-                return PublishError("invalid", f"r/{self.options.subreddit} requires a flair: set flair_id (or flair_text) "
+                return PublishError("config", f"r/{self.options.subreddit} requires a flair: set flair_id (or flair_text) "
                                     "under [platforms.reddit]; 'postgen doctor' lists the subreddit's rules")
             if kind == "NO_SELFS":
-                return PublishError("invalid", f"r/{self.options.subreddit} does not allow text posts (NO_SELFS): "
+                return PublishError("config", f"r/{self.options.subreddit} does not allow text posts (NO_SELFS): "
                                     "choose another subreddit in [platforms.reddit]")
             if kind in ("SUBREDDIT_NOEXIST", "SUBREDDIT_NOTALLOWED"):
                 return PublishError("permission", f"cannot post to r/{self.options.subreddit} ({kind}): {message}")

@@ -48,7 +48,8 @@ class PublishError(Exception):
 
     kind: "rate_limited" (retry after `retry_at`), "transient" (5xx/timeout: back off),
     "duplicate" (the platform already has it: reconcile), "auth", "permission", "invalid",
-    "retired_version", "fatal".
+    "retired_version", "config" (postgen.toml lacks something the platform needs: the post
+    stays ready), "fatal".
     """
 
     def __init__(self, kind: str, message: str, *, status: int | None = None, retry_at: float | None = None,

@@ -30,9 +30,10 @@ EVENT_FOR: dict[str, str] = {
     "deferred": "post_deferred",
     "skipped": "post_skipped",
 }
-# Refusals about the account, not the post: nothing was created, the post stays ready, and the
-# platform's other posts are not tried again in this pass.
-ACCOUNT_KINDS = ("auth", "permission", "retired_version")
+# Refusals about the account or the config, not the post: nothing was created, the post stays
+# ready (fixing the key or postgen.toml is enough), and the platform's other posts are not tried
+# again in this pass.
+ACCOUNT_KINDS = ("auth", "permission", "retired_version", "config")
 BACKOFF_BASE, BACKOFF_CAP = 2.0, 60.0
 EXIT_OK, EXIT_FAILED, EXIT_DEFERRED = 0, 1, 3
 

@@ -72,8 +72,8 @@ def test_publish_with_comment():
 
 @pytest.mark.parametrize("name,kind,words", [
     ("test_publish_ratelimit", "rate_limited", "9 minutes"),
-    ("test_publish_flair_required", "invalid", "flair_id"),
-    ("test_publish_no_selfs", "invalid", "NO_SELFS"),
+    ("test_publish_flair_required", "config", "flair_id"),
+    ("test_publish_no_selfs", "config", "NO_SELFS"),
     ("test_publish_forbidden", "permission", "403"),
     ("test_publish_server_error", "transient", "503"),  # one call: a creating call is never retried blindly
     ("test_publish_too_many_requests", "rate_limited", "429"),
@@ -151,10 +151,10 @@ def test_check_without_keys_or_subreddit():
     assert any("subreddit" in m for m in health.messages)
 
 
-def test_publish_without_subreddit_is_invalid():
+def test_publish_without_subreddit_is_a_config_error():
     with pytest.raises(PublishError) as info:
         RedditConnector(env=dict(KEYS)).publish(_post())
-    assert info.value.kind == "invalid" and "[platforms.reddit]" in info.value.message
+    assert info.value.kind == "config" and "[platforms.reddit]" in info.value.message
 
 
 def test_registered():

@@ -1,0 +1,27 @@
+"""Defects found reviewing the publishing path, each pinned by a test."""
+
+from __future__ import annotations
+
+import pytest
+from ledger_fakes import FakeConnector, FakePlatform, make_run
+
+from postgen import ledger, runfile
+from postgen.config import parse_config
+from postgen.connectors.reddit import RedditConnector, RedditOptions
+from postgen.models import PostState
+
+REDDIT_KEYS = {"REDDIT_CLIENT_ID": "test-client-id", "REDDIT_CLIENT_SECRET": "test-client-secret",
+               "REDDIT_USERNAME": "postgen_bot", "REDDIT_PASSWORD": "test-password"}
+
+
+def test_reddit_without_a_subreddit_leaves_the_posts_ready_for_when_the_config_is_fixed(tmp_path):
+    """A missing subreddit is the config's fault, not the post's: failing all five posts meant that
+    after the fix `--due` skipped them silently for good."""
+    path = make_run(tmp_path, [("reddit", "hormozi"), ("reddit", "naval")])
+    publisher = ledger.Publisher(parse_config({}), connector_for=lambda name: RedditConnector(RedditOptions(), env=dict(REDDIT_KEYS)),
+                                 sleep=lambda s: None, fire=lambda o: None)
+    outcomes = {o.post_id: o for o in publisher.publish_run(path)}
+    assert outcomes["reddit-hormozi"].status == "failed" and "[platforms.reddit]" in outcomes["reddit-hormozi"].reason
+    assert "not tried" in outcomes["reddit-naval"].reason
+    run = runfile.load(path)
+    assert [p.state for p in run.posts] == [PostState.ready, PostState.ready]
