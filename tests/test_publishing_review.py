@@ -25,3 +25,10 @@ def test_reddit_without_a_subreddit_leaves_the_posts_ready_for_when_the_config_i
     assert "not tried" in outcomes["reddit-naval"].reason
     run = runfile.load(path)
     assert [p.state for p in run.posts] == [PostState.ready, PostState.ready]
+
+
+def test_an_unknown_platform_is_a_usage_error_not_a_silent_nothing(cli, isolated):
+    path = make_run(isolated / "runs", [("x", "hormozi")])
+    result = cli("publish", path.stem, "--platform", "twitter", "--dry-run")
+    assert result.exit_code == 2 and "twitter" in result.output and "linkedin, reddit, x" in result.output
+    assert cli("publish", path.stem, "--platform", "x", "--dry-run").exit_code == 0

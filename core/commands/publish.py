@@ -42,6 +42,15 @@ def _check_ids(paths: list[Path], post_ids: tuple[str, ...]) -> None:
         raise click.UsageError(f"no post {', '.join(unknown)} in this run (posts: {', '.join(sorted(known))})")
 
 
+def _check_platforms(platforms: tuple[str, ...]) -> None:
+    from postgen import registry
+
+    known = registry.connectors.names()
+    unknown = [name for name in platforms if name not in known]
+    if unknown:
+        raise click.UsageError(f"no platform {', '.join(unknown)} (platforms: {', '.join(sorted(known))})")
+
+
 def _plan(app: AppContext, paths: list[Path], selection: dict):
     """What a pass would do, read without the lock (for --dry-run and the confirmation)."""
     from postgen import ledger, runfile
@@ -175,6 +184,7 @@ def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, ye
 
     paths = _targets(app, run_ref, due)
     _check_ids(paths, post_ids)
+    _check_platforms(platforms)
     selection = {"due": due, "platforms": platforms, "post_ids": post_ids}
     plan = _plan(app, paths, selection)
     if dry_run:
