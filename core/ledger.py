@@ -477,6 +477,12 @@ def resolve(path: Path | str, post_id: str, as_: Literal["published", "failed"],
         if as_ == "published":
             if not url or not re.match(r"https?://", url):
                 raise ValueError("--as published needs the post's URL (https://...) as it appears on the platform")
+            if post.state is PostState.published and post.publication is not None:
+                # Recording it again would drop its follow-ups and send the link comment twice.
+                if post.publication.url == url:
+                    return post
+                raise ValueError(f"{post_id} is already recorded as published ({post.publication.url}); "
+                                 "to correct the URL, edit the post's publication in the run file's state block")
             post.publication = Publication(remote_id=remote_id_from_url(url), url=url, published_at=post.last_attempt_at or utcnow())
             post.state = PostState.published
             post.follow_up_pending = needs_follow_up(post, _connector_or_none(post.platform, config))

@@ -32,3 +32,25 @@ def test_an_unknown_platform_is_a_usage_error_not_a_silent_nothing(cli, isolated
     result = cli("publish", path.stem, "--platform", "twitter", "--dry-run")
     assert result.exit_code == 2 and "twitter" in result.output and "linkedin, reddit, x" in result.output
     assert cli("publish", path.stem, "--platform", "x", "--dry-run").exit_code == 0
+
+
+def _fake_publisher(platforms: dict[str, FakePlatform], config=None):
+    return ledger.Publisher(config or parse_config({}), connector_for=lambda name: FakeConnector(name, platforms[name]),
+                            sleep=lambda s: None, fire=lambda o: None)
+
+
+def test_resolving_a_post_already_published_never_sends_its_link_comment_again(tmp_path):
+    path = make_run(tmp_path, [("linkedin", "hormozi")])
+    li = FakePlatform("linkedin")
+    assert [o.status for o in _fake_publisher({"linkedin": li}).publish_run(path)] == ["published"]
+    assert li.comments_on("linkedin-hormozi") == 1
+    url = runfile.load(path).post("linkedin-hormozi").publication.url
+    # The same decision recorded twice (a command run again) is harmless...
+    ledger.resolve(path, "linkedin-hormozi", "published", url)
+    # ...and another URL is refused: it would drop the recorded follow-ups.
+    with pytest.raises(ValueError, match="already recorded as published"):
+        ledger.resolve(path, "linkedin-hormozi", "published", "https://www.linkedin.com/feed/update/urn:li:share:1")
+    _fake_publisher({"linkedin": li}).publish_run(path)
+    assert li.comments_on("linkedin-hormozi") == 1 and li.create_calls == 1
+    post = runfile.load(path).post("linkedin-hormozi")
+    assert post.publication.url == url and len(post.publication.follow_ups) == 1
