@@ -168,7 +168,9 @@ class RedditConnector(Connector):
             return common.http_error("Reddit", status, exc.response.text[:200], auth_hint=AUTH_HINT)
         if isinstance(exc, pc.RequestException):
             return common.timeout_error("Reddit", exc)
-        return PublishError("fatal", f"Reddit call failed: {type(exc).__name__}: {exc}")
+        # Anything else says nothing about whether the post landed (Reddit accepts copies: never `failed`).
+        return PublishError("unknown", f"Reddit call failed: {type(exc).__name__}: {exc}; the post may be there, "
+                            "postgen looks before trying again")
 
     def _post_url(self, submission_id: str) -> str:
         return f"https://www.reddit.com/r/{self._subreddit_name()}/comments/{submission_id}/"

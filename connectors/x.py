@@ -219,7 +219,9 @@ class XConnector(Connector):
                                                "(app with Read and Write permission) and update the X_* env vars.")
         if isinstance(exc, (requests.Timeout, requests.ConnectionError)):
             return common.timeout_error("X", exc)
-        return PublishError("fatal", f"X call failed: {type(exc).__name__}: {exc}")
+        # Anything else (an answer cut off or unreadable) says nothing about whether the post landed.
+        return PublishError("unknown", f"X call failed: {type(exc).__name__}: {exc}; the post may be there, "
+                            "postgen looks before trying again")
 
     def _tweet(self, client: Any, user_auth: bool, text: str, reply_to: str | None = None) -> str:
         try:

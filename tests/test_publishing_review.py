@@ -54,3 +54,46 @@ def test_resolving_a_post_already_published_never_sends_its_link_comment_again(t
     assert li.comments_on("linkedin-hormozi") == 1 and li.create_calls == 1
     post = runfile.load(path).post("linkedin-hormozi")
     assert post.publication.url == url and len(post.publication.follow_ups) == 1
+
+
+def _garbled(response):
+    """The platform's answer cut off mid-body (a proxy or a dropped connection): it said yes."""
+    response._content = response._content[:12] if response._content else b"<html>"
+    return response
+
+
+def test_x_accepting_a_post_with_an_unreadable_answer_is_looked_up_not_failed(monkeypatch, tmp_path):
+    """A 201 whose body cannot be read means the post is there: it was recorded `failed`, so the
+    person was told to publish it again."""
+    from test_ledger_crash_connectors import World
+
+    world = World("x", monkeypatch, tmp_path)
+    path = world.make_run("runs")
+    handle, garble = world.platform.handle, {"once": True}
+
+    def flaky(request):
+        response = handle(request)
+        if request.method == "POST" and response.status_code == 201 and garble.pop("once", False):
+            return _garbled(response)
+        return response
+
+    world.platform.handle = flaky
+    world.settle(path)
+    world.assert_once_each(path)
+    assert world.platform.create_calls == 2  # one per post: the unread one was found, not sent again
+
+
+def test_reddit_accepting_a_post_with_an_unreadable_answer_is_an_unknown_outcome():
+    """prawcore's BadJSON comes with a 200: Reddit took the post and accepts copies, so `failed`
+    (then `--post` as the message said) posted it twice."""
+    from types import SimpleNamespace
+
+    import prawcore.exceptions
+
+    from postgen.connectors import _common
+
+    assert _common.http_error("Reddit", 200, "<html>").kind == "unknown"
+    connector = RedditConnector(RedditOptions(subreddit="postgen_test"), env=dict(REDDIT_KEYS))
+    error = connector._error(prawcore.exceptions.BadJSON(SimpleNamespace(status_code=200, text="<html>", headers={})))
+    assert error.kind == "unknown" and "200" in error.message
+    assert connector._error(KeyError("id")).kind == "unknown"
