@@ -97,3 +97,27 @@ def test_reddit_accepting_a_post_with_an_unreadable_answer_is_an_unknown_outcome
     error = connector._error(prawcore.exceptions.BadJSON(SimpleNamespace(status_code=200, text="<html>", headers={})))
     assert error.kind == "unknown" and "200" in error.message
     assert connector._error(KeyError("id")).kind == "unknown"
+
+
+def test_one_unreadable_run_file_does_not_stop_due_posts_of_the_other_runs(cli, isolated, monkeypatch):
+    """`publish --due` (the CI job) stopped at the first run file it could not read: a bad hand
+    edit or a merge conflict in one run held back every other run's posts."""
+    import postgen.checks
+
+    x = FakePlatform("x")
+    monkeypatch.setattr(postgen.checks, "connector_for", lambda name, config=None: FakeConnector(name, x))
+    runs = isolated / "runs"
+    good = make_run(runs, [("x", "hormozi")], video_id="good0000001")
+    with runfile.editing(good) as handle:
+        handle.run.post("x-hormozi").scheduled_at = handle.run.created
+    broken = make_run(runs, [("x", "naval")], video_id="broken00001")
+    broken.write_text(broken.read_text(encoding="utf-8")[:200], encoding="utf-8")
+
+    dry = cli("publish", "--due", "--dry-run")
+    assert dry.exit_code == 1 and broken.name in dry.output and "would publish" in dry.output
+    result = cli("publish", "--due", "--yes")
+    assert result.exit_code == 1, result.output
+    assert broken.name in result.output and "never closed" in result.output
+    assert x.copies("x-hormozi") == 1
+    # Named, the broken run is still an input error.
+    assert cli("publish", broken.stem, "--yes").exit_code == 2

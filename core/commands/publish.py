@@ -36,7 +36,12 @@ def _check_ids(paths: list[Path], post_ids: tuple[str, ...]) -> None:
 
     if not post_ids:
         return
-    known = {p.id for path in paths for p in runfile.load(path).posts}
+    known: set[str] = set()
+    for path in paths:
+        try:
+            known.update(p.id for p in runfile.load(path).posts)
+        except runfile.RunFileError:
+            continue  # reported by _plan (or raised there, for a named run)
     unknown = [pid for pid in post_ids if pid not in known]
     if unknown:
         raise click.UsageError(f"no post {', '.join(unknown)} in this run (posts: {', '.join(sorted(known))})")
@@ -51,24 +56,35 @@ def _check_platforms(platforms: tuple[str, ...]) -> None:
         raise click.UsageError(f"no platform {', '.join(unknown)} (platforms: {', '.join(sorted(known))})")
 
 
-def _plan(app: AppContext, paths: list[Path], selection: dict):
-    """What a pass would do, read without the lock (for --dry-run and the confirmation)."""
+def _plan(app: AppContext, paths: list[Path], selection: dict, strict: bool = True):
+    """What a pass would do, read without the lock (for --dry-run and the confirmation).
+
+    Not `strict` (--due over all runs): a run file that cannot be read is reported as a failure
+    and the other runs go on; one bad edit must not hold back every other run's posts."""
     from postgen import ledger, runfile
     from postgen.models import utcnow
 
-    plan = []
+    plan, unreadable = [], []
     for path in paths:
-        run = runfile.load(path)
+        try:
+            run = runfile.load(path)
+        except runfile.RunFileError as exc:
+            if strict:
+                raise
+            unreadable.append(ledger.Outcome(path.stem, "-", "-", "failed", f"run file skipped, fix it: {exc}"))
+            continue
         posts, skipped = ledger.select(run, now=utcnow(), **ledger.policy(app.config), **selection)
         plan.append((path, run, posts, skipped))
-    return plan
+    return plan, unreadable
 
 
-def _dry_run(app: AppContext, plan, as_json: bool) -> int:
+def _dry_run(app: AppContext, plan, unreadable, as_json: bool) -> int:
     from postgen import checks
     from postgen.preview import format_preview
 
-    rows, failed = [], False
+    rows = [{"run": o.run_id, "post": o.post_id, "platform": o.platform, "action": "fail", "reason": o.reason}
+            for o in unreadable]
+    failed = bool(unreadable)
     for _path, run, posts, skipped in plan:
         for post in posts:
             row = {"run": run.id, "post": post.id, "platform": post.platform, "state": post.state.value}
@@ -186,9 +202,9 @@ def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, ye
     _check_ids(paths, post_ids)
     _check_platforms(platforms)
     selection = {"due": due, "platforms": platforms, "post_ids": post_ids}
-    plan = _plan(app, paths, selection)
+    plan, unreadable = _plan(app, paths, selection, strict=bool(run_ref))
     if dry_run:
-        sys.exit(_dry_run(app, plan, as_json))
+        sys.exit(_dry_run(app, plan, unreadable, as_json))
 
     to_send = [(run.id, post.id) for _p, run, posts, _s in plan for post in posts]
     if to_send and not yes:
@@ -201,7 +217,7 @@ def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, ye
         click.confirm(f"Publish these {len(to_send)} posts now?", abort=True)
 
     publisher = ledger.Publisher(app.config)
-    outcomes = []
+    outcomes = list(unreadable)
     from postgen.runfile import RunLocked
 
     for path, run, posts, skipped in plan:
