@@ -121,3 +121,10 @@ def test_one_unreadable_run_file_does_not_stop_due_posts_of_the_other_runs(cli, 
     assert x.copies("x-hormozi") == 1
     # Named, the broken run is still an input error.
     assert cli("publish", broken.stem, "--yes").exit_code == 2
+
+
+def test_dry_run_says_what_it_would_do_in_words(cli, isolated):
+    (isolated / "postgen.toml").write_text("[publish]\nrequire_approval = true\n", encoding="utf-8")
+    path = make_run(isolated / "runs", [("x", "hormozi")])
+    result = cli("publish", path.stem, "--dry-run")
+    assert "x-hormozi: would skip (not approved" in result.output and "would skipped" not in result.output

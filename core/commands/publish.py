@@ -123,7 +123,8 @@ def _dry_run(app: AppContext, plan, unreadable, as_json: bool) -> int:
                 click.echo(row["text"])
                 for problem in row.get("problems", []):
                     click.echo(f"-- {problem['severity']}: {problem['message']}")
-            click.echo(f">> {row['run']} {row['post']}: would {row['action']}" + (f" ({row['reason']})" if row["reason"] else ""))
+            verb = {"skipped": "skip", "deferred": "wait"}.get(row["action"], row["action"])  # statuses read as verbs
+            click.echo(f">> {row['run']} {row['post']}: would {verb}" + (f" ({row['reason']})" if row["reason"] else ""))
             click.echo()
         if not rows:
             click.echo("nothing to publish")
