@@ -236,12 +236,17 @@ class Publisher:
 
     # ---- a run
 
-    def publish_run(self, path: Path | str, **selection) -> list[Outcome]:
-        """Hold the run's lock, load it fresh (a person's edits count), publish what is selected."""
+    def publish_run(self, path: Path | str, only: Iterable[str] | None = None, **selection) -> list[Outcome]:
+        """Hold the run's lock, load it fresh (a person's edits count), publish what is selected.
+
+        `only`: the post ids a person confirmed; nothing outside them is sent, even if it fell due
+        while they read the list."""
         path = Path(path)
         with runfile.locked(path, "publish"):
             handle = runfile.RunHandle(path, runfile.load(path))
             posts, outcomes = select(handle.run, now=utcnow(), **self.policy(), **selection)
+            if only is not None:
+                posts = [p for p in posts if p.id in set(only)]
             for outcome in outcomes:
                 self._fire(outcome)
             for post in posts:

@@ -128,3 +128,34 @@ def test_dry_run_says_what_it_would_do_in_words(cli, isolated):
     path = make_run(isolated / "runs", [("x", "hormozi")])
     result = cli("publish", path.stem, "--dry-run")
     assert "x-hormozi: would skip (not approved" in result.output and "would skipped" not in result.output
+
+
+def test_a_terminal_confirmation_publishes_only_the_posts_it_listed(cli, isolated, monkeypatch):
+    """The list is made before the prompt, the pass after it: a post that fell due while the person
+    read the list went out without being on it."""
+    from datetime import datetime, timedelta, timezone
+
+    import click
+    import time_machine
+
+    import postgen.checks
+    from postgen.commands import publish as publish_cmd
+
+    x = FakePlatform("x")
+    monkeypatch.setattr(postgen.checks, "connector_for", lambda name, config=None: FakeConnector(name, x))
+    monkeypatch.setattr(publish_cmd, "interactive", lambda: True)
+    path = make_run(isolated / "runs", [("x", "hormozi"), ("x", "naval")])
+    start = datetime(2026, 11, 3, 9, 30, tzinfo=timezone.utc)
+    with runfile.editing(path) as handle:
+        handle.run.post("x-hormozi").scheduled_at = start - timedelta(minutes=30)
+        handle.run.post("x-naval").scheduled_at = start + timedelta(minutes=30)
+    with time_machine.travel(start, tick=False) as traveller:
+        def slow_yes(text, **kwargs):
+            traveller.shift(timedelta(hours=1))  # the person takes an hour to answer
+            return True
+
+        monkeypatch.setattr(click, "confirm", slow_yes)
+        result = cli("publish", "--due")
+    assert "x-hormozi" in result.output and x.copies("x-hormozi") == 1
+    assert x.copies("x-naval") == 0, "published without being on the confirmed list"
+    assert runfile.load(path).post("x-naval").state is PostState.ready

@@ -225,7 +225,7 @@ def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, ye
         if not posts and not skipped:
             continue
         try:
-            outcomes.extend(publisher.publish_run(path, **selection))
+            outcomes.extend(publisher.publish_run(path, only=[p.id for p in posts], **selection))
         except RunLocked as exc:
             if run_ref:
                 raise
