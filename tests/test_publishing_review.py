@@ -159,3 +159,19 @@ def test_a_terminal_confirmation_publishes_only_the_posts_it_listed(cli, isolate
     assert "x-hormozi" in result.output and x.copies("x-hormozi") == 1
     assert x.copies("x-naval") == 0, "published without being on the confirmed list"
     assert runfile.load(path).post("x-naval").state is PostState.ready
+
+
+def test_json_output_stays_json_when_a_terminal_is_asked_first(cli, isolated, monkeypatch):
+    import json
+
+    import postgen.checks
+    from postgen.commands import publish as publish_cmd
+
+    x = FakePlatform("x")
+    monkeypatch.setattr(postgen.checks, "connector_for", lambda name, config=None: FakeConnector(name, x))
+    monkeypatch.setattr(publish_cmd, "interactive", lambda: True)
+    path = make_run(isolated / "runs", [("x", "hormozi")])
+    result = cli("publish", path.stem, "--json", input="y\n")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["outcomes"][0]["status"] == "published"
+    assert "Publish these 1 posts now?" in result.stderr

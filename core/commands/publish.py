@@ -213,9 +213,9 @@ def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, ye
             click.echo("Error: refusing to publish without confirmation: no terminal to ask on. "
                        "Add --yes to publish (or --dry-run to see what would be sent).", err=True)
             sys.exit(EXIT_INPUT)
-        for run_id, post_id in to_send:
-            click.echo(f"  {run_id} {post_id}")
-        click.confirm(f"Publish these {len(to_send)} posts now?", abort=True)
+        for run_id, post_id in to_send:  # on stderr with --json: stdout stays one JSON document
+            click.echo(f"  {run_id} {post_id}", err=as_json)
+        click.confirm(f"Publish these {len(to_send)} posts now?", abort=True, err=as_json)
 
     publisher = ledger.Publisher(app.config)
     outcomes = list(unreadable)
