@@ -131,7 +131,8 @@ def select(
     """The posts this pass acts on, and the ones it skips with why.
 
     Unfinished business (a post in `publishing`, a published post whose follow-up is pending)
-    is always taken up: it was due and approved when it started. A failed post is retried only
+    is always taken up (it was due and approved when it started), unless its platform has since
+    been disabled. A failed post is retried only
     when named with --post (a person fixed it); with --due it is left out silently.
     """
     platforms, post_ids = set(platforms), set(post_ids)
@@ -149,13 +150,20 @@ def select(
         if post_ids and post.id not in post_ids:
             continue
         named = post.id in post_ids
+        disabled = enabled is not None and post.platform not in enabled
+        not_enabled = f"platform {post.platform} is not enabled (platforms.enabled in postgen.toml)"
         if post.state is PostState.publishing:
-            act.append(post)
+            if disabled:  # a lookup that finds nothing would send it: not to a platform turned off
+                skip(post, f"{not_enabled}; its last publish has an unknown outcome: {resolve_hint(run.id, post.id)}")
+            else:
+                act.append(post)
         elif post.state is PostState.published:
             unfinished = post.follow_up_pending or any(
                 f.state == "publishing" for f in (post.publication.follow_ups if post.publication else [])
             )
-            if unfinished:
+            if unfinished and disabled:
+                skip(post, f"{not_enabled}; its link follow-up waits until it is")
+            elif unfinished:
                 act.append(post)
             elif named:
                 url = post.publication.url if post.publication else None
@@ -167,8 +175,8 @@ def select(
                 skip(post, f"failed earlier: {post.last_error or 'see its problems'}; fix it, then publish it with --post {post.id}")
         elif post.state is PostState.draft:
             skip(post, "still a draft: run 'postgen validate' on the run first")
-        elif enabled is not None and post.platform not in enabled:
-            skip(post, f"platform {post.platform} is not enabled (platforms.enabled in postgen.toml)")
+        elif disabled:
+            skip(post, not_enabled)
         elif require_approval and not post.approved:
             skip(post, f"not approved (publish.require_approval is on): postgen approve {run.id} {post.id}")
         elif post.deferred_until is not None and _aware(post.deferred_until) > now:

@@ -175,3 +175,18 @@ def test_json_output_stays_json_when_a_terminal_is_asked_first(cli, isolated, mo
     assert result.exit_code == 0
     assert json.loads(result.stdout)["outcomes"][0]["status"] == "published"
     assert "Publish these 1 posts now?" in result.stderr
+
+
+def test_a_disabled_platform_gets_nothing_sent_even_for_a_post_left_publishing(tmp_path):
+    """Unfinished business was taken up whatever the config said: a post left `publishing` on a
+    platform the person had since disabled was looked up, not found, and sent there."""
+    path = make_run(tmp_path, [("reddit", "hormozi"), ("x", "hormozi")])
+    with runfile.editing(path) as handle:
+        handle.run.post("reddit-hormozi").state = PostState.publishing
+    reddit, x = FakePlatform("reddit"), FakePlatform("x")
+    config = parse_config({"platforms": {"enabled": ["x"]}})
+    outcomes = {o.post_id: o for o in _fake_publisher({"reddit": reddit, "x": x}, config).publish_run(path)}
+    assert reddit.create_calls == 0
+    assert outcomes["reddit-hormozi"].status == "skipped" and "not enabled" in outcomes["reddit-hormozi"].reason
+    assert outcomes["x-hormozi"].status == "published"
+    assert runfile.load(path).post("reddit-hormozi").state is PostState.publishing
