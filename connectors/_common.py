@@ -67,7 +67,7 @@ def retry_in(message: str, default_seconds: int = 600) -> float:
 def http_error(platform: str, status: int, detail: str, *, retry_at: float | None = None, auth_hint: str = "") -> PublishError:
     """Map an HTTP status to a PublishError kind with a message that says what to do next."""
     detail = (detail or "").strip()[:300]
-    if status < 400:  # an answer that is no refusal (a 200 whose body cannot be read): it may have landed
+    if 200 <= status < 300:  # a yes whose body cannot be read (prawcore's BadJSON): it may have landed
         return PublishError("unknown", f"{platform} answered {status} but its answer could not be read: {detail}. "
                             "The post may be there; postgen looks before trying again.", status=status)
     if status == 401:
