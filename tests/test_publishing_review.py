@@ -190,3 +190,16 @@ def test_a_disabled_platform_gets_nothing_sent_even_for_a_post_left_publishing(t
     assert outcomes["reddit-hormozi"].status == "skipped" and "not enabled" in outcomes["reddit-hormozi"].reason
     assert outcomes["x-hormozi"].status == "published"
     assert runfile.load(path).post("reddit-hormozi").state is PostState.publishing
+
+
+def test_dry_run_of_a_post_edited_while_its_outcome_is_unknown_says_a_person_must_decide(cli, isolated):
+    """The real pass asks a person (the platform may hold the earlier text); the dry run said it
+    would just look the post up."""
+    path = make_run(isolated / "runs", [("x", "hormozi")])
+    with runfile.editing(path) as handle:
+        post = handle.run.post("x-hormozi")
+        post.state, post.sent_digest = PostState.publishing, ledger.content_digest(post)
+        post.body += " Edited afterwards."
+    result = cli("publish", path.stem, "--dry-run")
+    assert result.exit_code == 1
+    assert "would ask you to decide" in result.output and f"--resolve x-hormozi" in result.output

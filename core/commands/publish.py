@@ -79,7 +79,7 @@ def _plan(app: AppContext, paths: list[Path], selection: dict, strict: bool = Tr
 
 
 def _dry_run(app: AppContext, plan, unreadable, as_json: bool) -> int:
-    from postgen import checks
+    from postgen import checks, ledger
     from postgen.preview import format_preview
 
     rows = [{"run": o.run_id, "post": o.post_id, "platform": o.platform, "action": "fail", "reason": o.reason}
@@ -98,7 +98,11 @@ def _dry_run(app: AppContext, plan, unreadable, as_json: bool) -> int:
                 rows.append(row)
                 continue
             errors = [p for p in problems if p.severity == "error"]
-            if post.state.value == "publishing":
+            if post.state.value == "publishing" and post.sent_digest and post.sent_digest != ledger.content_digest(post):
+                row.update(action="resolve", reason="outcome of the last attempt unknown and the post was edited "
+                           f"since; look on {post.platform}, then: {ledger.resolve_hint(run.id, post.id)}")
+                failed = True
+            elif post.state.value == "publishing":
                 row.update(action="reconcile", reason="outcome of the last attempt unknown: would ask the platform first")
             elif post.state.value == "published":
                 row.update(action="follow_up", reason="published; would finish its link follow-up")
@@ -123,7 +127,7 @@ def _dry_run(app: AppContext, plan, unreadable, as_json: bool) -> int:
                 click.echo(row["text"])
                 for problem in row.get("problems", []):
                     click.echo(f"-- {problem['severity']}: {problem['message']}")
-            verb = {"skipped": "skip", "deferred": "wait"}.get(row["action"], row["action"])  # statuses read as verbs
+            verb = {"skipped": "skip", "deferred": "wait", "resolve": "ask you to decide"}.get(row["action"], row["action"])  # statuses read as verbs
             click.echo(f">> {row['run']} {row['post']}: would {verb}" + (f" ({row['reason']})" if row["reason"] else ""))
             click.echo()
         if not rows:
