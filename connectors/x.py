@@ -213,8 +213,7 @@ class XConnector(Connector):
             if status == 400 and ("too long" in detail.lower() or "length" in detail.lower()):
                 return PublishError("invalid", f"X refused the text as too long (400): {detail}. Shorten it "
                                     "('postgen validate' shows the weighted length).", status=status)
-            reset = exc.response.headers.get("x-rate-limit-reset")
-            return common.http_error("X", status, detail, retry_at=float(reset) if reset else None,
+            return common.http_error("X", status, detail, retry_at=_reset(exc.response.headers) if status == 429 else None,
                                      auth_hint="Re-create the access token and secret in the X developer portal "
                                                "(app with Read and Write permission) and update the X_* env vars.")
         if isinstance(exc, (requests.Timeout, requests.ConnectionError)):
@@ -304,6 +303,23 @@ class XConnector(Connector):
             return Health(platform=self.name, ok=False, messages=[self._error(exc).message])
         return Health(platform=self.name, ok=True, identity=f"@{me.data['username']}",
                       messages=[f"long posts: {self.options.long_posts}, limit {self.limit}"])
+
+
+_LIMITS = ("x-rate-limit", "x-user-limit-24hour", "x-app-limit-24hour")  # 15-minute window, daily caps
+
+
+def _reset(headers: Any) -> float | None:
+    """When to try again after a 429: the latest reset among the exhausted limits (a daily cap
+    outlasts the 15-minute window); the window's reset when none says it is exhausted."""
+    def number(name: str) -> float | None:
+        try:
+            return float(headers.get(name))
+        except (TypeError, ValueError):
+            return None
+
+    exhausted = [number(f"{p}-reset") for p in _LIMITS if number(f"{p}-remaining") == 0]
+    exhausted = [r for r in exhausted if r is not None]
+    return max(exhausted) if exhausted else number("x-rate-limit-reset")
 
 
 def _comparable(text: str) -> str:

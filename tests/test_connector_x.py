@@ -281,3 +281,12 @@ def test_follow_up_keeps_published_thread_parts(monkeypatch):
     result = XConnector(env=KEYS).publish_follow_up(_post("abc", link=LINK), publication)
     assert calls == [("c 3/3", "t2"), (LINK, "root")]
     assert [f.remote_id for f in result.follow_ups] == ["t2", "id-1", "id-2"]
+
+
+@pytest.mark.vcr
+def test_publish_daily_cap():
+    """A 429 for the 24-hour posting cap: the reset to wait for is the exhausted limit's, not the
+    15-minute window's (which would have the ledger knock again every run all day)."""
+    with pytest.raises(PublishError) as info:
+        XConnector(env=KEYS).publish(_post("hello"))
+    assert info.value.kind == "rate_limited" and info.value.retry_at == 1795080000
