@@ -167,6 +167,8 @@ class LinkedInConnector(Connector):
             data = response.json()
         except ValueError:
             data = {}
+        if not isinstance(data, dict):  # a gateway's array or string
+            data = {}
         code = str(data.get("code") or data.get("serviceErrorCode") or "")
         detail = data.get("message") or response.text[:300]
         if status == 426 or code == "NONEXISTENT_VERSION" or "NONEXISTENT_VERSION" in response.text:

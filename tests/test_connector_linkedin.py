@@ -249,3 +249,16 @@ def test_registered():
 
     assert connectors.get("linkedin") is LinkedInConnector and LinkedInConnector.label == "LINKEDIN"
     assert re.search(r"3000", LinkedInConnector().style())
+
+
+@pytest.mark.parametrize("body", [b'["upstream error"]', b'"Bad Gateway"', b"null"])
+def test_an_error_whose_json_is_not_an_object_still_maps(body):
+    """A gateway's 502 with a JSON array or string body raised AttributeError, which left the post
+    `publishing` and, LinkedIn having no lookup, asked a person about a post never created."""
+    import requests
+
+    response = requests.Response()
+    response.status_code = 502
+    response._content = body
+    error = _connector()._error(response)
+    assert error.kind == "transient" and "502" in error.message
