@@ -202,4 +202,4 @@ def test_dry_run_of_a_post_edited_while_its_outcome_is_unknown_says_a_person_mus
         post.body += " Edited afterwards."
     result = cli("publish", path.stem, "--dry-run")
     assert result.exit_code == 1
-    assert "would ask you to decide" in result.output and f"--resolve x-hormozi" in result.output
+    assert "would ask you to decide" in result.output and "--resolve x-hormozi" in result.output
