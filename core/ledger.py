@@ -392,6 +392,14 @@ class Publisher:
                     if found is not None:
                         self._record(handle, post, found, connector)
                         return self._finish(handle, post, connector)
+                    if not connector.refuses_duplicates:
+                        # This platform takes copies, and its listing can lag behind a post that has
+                        # just landed: look again on the next run rather than risk a second copy now.
+                        post.state = PostState.publishing
+                        post.last_error = (f"{exc.kind}: {exc.message}; not found on {post.platform} yet, "
+                                           "which accepts copies: it is looked up again on the next run before any resend")
+                        handle.save()
+                        return Outcome(run.id, post.id, post.platform, "deferred", post.last_error)
                     continue
                 post.last_error = f"{exc.kind}" + (f" ({exc.status})" if exc.status else "") + f": {exc.message}"
                 if exc.kind in ACCOUNT_KINDS:

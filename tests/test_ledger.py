@@ -298,3 +298,17 @@ def test_a_5xx_that_landed_on_reddit_is_never_sent_again_unchecked(tmp_path):
     second = run_once()
     assert second[0].status == "published"
     assert reddit.create_calls == 1 and reddit.copies("reddit-hormozi") == 1
+
+
+def test_on_reddit_a_5xx_is_looked_up_again_next_run_before_any_resend(tmp_path):
+    """Reddit accepts copies and its listing may lag: a 5xx is never followed by a resend in the same pass."""
+    path = make_run(tmp_path, [("reddit", "hormozi")], link=None)
+    reddit = FakePlatform("reddit")
+    reddit.errors.append(PublishError("transient", "Service Unavailable", status=503))
+    first = publisher({"reddit": reddit}).publish_run(path)
+    assert first[0].status == "deferred" and "looked up again on the next run" in first[0].reason
+    assert reddit.create_calls == 1
+    assert runfile.load(path).post("reddit-hormozi").state is PostState.publishing
+    second = publisher({"reddit": reddit}).publish_run(path)
+    assert second[0].status == "published"
+    assert reddit.create_calls == 2 and reddit.copies("reddit-hormozi") == 1
