@@ -162,8 +162,11 @@ def _split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
     return state, rest, state.count("\n") + 3
 
 
-def _read_posts(lines: list[str], first_line: int, path: Path) -> dict[str, tuple[str, int]]:
+def _read_posts(lines: list[str], first_line: int, path: Path) -> tuple[dict[str, tuple[str, int]], RunFileError | None]:
+    """Each post's text and marker line, and the first block that a fence line in its text ended
+    early (reported after the clearer errors, such as a deleted marker, that also leave a stray fence)."""
     texts: dict[str, tuple[str, int]] = {}
+    early: RunFileError | None = None
     i = 0
     while i < len(lines):
         match = MARKER.match(lines[i])
@@ -186,7 +189,19 @@ def _read_posts(lines: list[str], first_line: int, path: Path) -> dict[str, tupl
             ) from None
         texts[post_id] = ("\n".join(lines[start:end]), marker_line)
         i = end + 1
-    return texts
+        # Outside the posts' blocks postgen writes no fence line, so another `closing` before the
+        # next marker means a fence line inside the text ended the block early: the rest would be lost.
+        after = next((j for j in range(i, len(lines)) if MARKER.match(lines[j])), len(lines))
+        if closing in lines[i:after] and early is None:
+            stray = first_line + lines.index(closing, i, after)
+            early = RunFileError(
+                path,
+                f"post {post_id}: its text holds a {closing} line (line {first_line + end}) that ends its fenced block early, "
+                f"and another {closing} follows at line {stray}. Make this post's fences longer than any run of backticks "
+                f"in its text (e.g. {closing}`) so none of the text is lost",
+                first_line + end,
+            )
+    return texts, early
 
 
 def _yaml_state(text: str, path: Path, json_error: json.JSONDecodeError) -> Any:
@@ -215,7 +230,7 @@ def parse(text: str, path: Path | str = "<run>") -> Run:
         raise RunFileError(path, "state block is not a postgen run (no 'postgen:' version key)", 2)
     if state.pop("postgen") != FORMAT_VERSION:
         raise RunFileError(path, f"run file format is not version {FORMAT_VERSION}; upgrade postgen", 2)
-    texts = _read_posts(rest.split("\n"), rest_line, path)
+    texts, early = _read_posts(rest.split("\n"), rest_line, path)
     posts = state.get("posts") or []
     if not isinstance(posts, list):
         raise RunFileError(path, "state block: 'posts' must be a list", 2)
@@ -235,6 +250,8 @@ def parse(text: str, path: Path | str = "<run>") -> Run:
     if texts:
         stray = ", ".join(f"{pid} (line {line})" for pid, (_, line) in texts.items())
         raise RunFileError(path, f"post text with no entry in the state block: {stray}")
+    if early:
+        raise early
     try:
         return Run.model_validate(state)
     except ValidationError as exc:

@@ -210,3 +210,20 @@ def test_state_block_rewritten_as_yaml_is_accepted(tmp_path):
     _, state, rest = text.split("---\n", 2)
     yaml_state = yaml.safe_dump(json.loads(state), allow_unicode=True, sort_keys=False)
     assert runfile.parse(f"---\n{yaml_state}---\n{rest}") == run
+
+
+def test_a_fence_line_typed_into_a_post_is_refused_not_truncated(tmp_path):
+    """A person pastes a code snippet into a post: its bare ``` closes the block early. The rest of
+    the text must not vanish (and be saved away by the next command): the load is refused."""
+    path = tmp_path / "r.md"
+    runfile.save(path, make_run())
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Short.", "Short.\n```\nprint(1)\n```\nThe rest of my edit"), encoding="utf-8")
+    before = path.read_bytes()
+    with pytest.raises(runfile.RunFileError, match="x-naval.*ends its fenced block early") as info:
+        runfile.load(path)
+    assert str(path) in str(info.value)
+    with pytest.raises(runfile.RunFileError):
+        with runfile.editing(path):
+            pass  # pragma: no cover - never reached
+    assert path.read_bytes() == before
