@@ -106,8 +106,20 @@ def _status_line(post: Post) -> str:
     return "_" + " · ".join(_one_line(b).replace("_", r"\_") for b in bits) + "_"
 
 
+def _check_writable(run: Run) -> None:
+    """Refuse what the file could not give back: a marker the parser would not see, or a title
+    (the block's first line) that spans lines and so would shift into the body."""
+    for post in run.posts:
+        if not MARKER.match(f"<!-- post {post.id} -->"):
+            raise ValueError(f"post id {post.id!r} cannot be written: ids are letters, digits and _ . : - "
+                             "(rename the framework or platform that made it)")
+        if post.title is not None and "\n" in post.title:
+            raise ValueError(f"post {post.id}: its title spans lines ({post.title!r}); a title is one line")
+
+
 def render(run: Run) -> str:
-    """The whole file as text."""
+    """The whole file as text. Raises ValueError for a run the file could not give back."""
+    _check_writable(run)
     v = run.video
     date = run.created.date().isoformat()
     out = [_state_block(run)]
@@ -305,7 +317,11 @@ def write_atomic(path: Path | str, text: str) -> None:
 
 
 def save(path: Path | str, run: Run) -> None:
-    write_atomic(path, render(run))
+    try:
+        text = render(run)
+    except ValueError as exc:
+        raise RunFileError(path, f"{exc}; nothing was written") from None
+    write_atomic(path, text)
 
 
 @contextlib.contextmanager

@@ -227,3 +227,23 @@ def test_a_fence_line_typed_into_a_post_is_refused_not_truncated(tmp_path):
         with runfile.editing(path):
             pass  # pragma: no cover - never reached
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (lambda run: setattr(run.post("reddit-aida"), "title", "Line one\nline two"), "title spans lines"),
+        (lambda run: setattr(run.posts[0], "id", "linkedin-my framework"), "cannot be written"),
+    ],
+)
+def test_a_run_the_file_could_not_give_back_is_refused_at_save(tmp_path, change, expected):
+    """Saving must never write a file that the next command cannot read (or reads differently)."""
+    path = tmp_path / "r.md"
+    runfile.save(path, make_run())
+    before = path.read_bytes()
+    run = make_run()
+    change(run)
+    with pytest.raises(runfile.RunFileError, match=expected) as info:
+        runfile.save(path, run)
+    assert str(path) in str(info.value)
+    assert path.read_bytes() == before
