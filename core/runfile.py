@@ -124,8 +124,8 @@ def render(run: Run) -> str:
     date = run.created.date().isoformat()
     out = [_state_block(run)]
     out.append(f"# Autonomous Run - {date}\n")
-    out.append(f"**Video Selected:** {v.title} | {v.channel}  \n")
-    out.append(f"**URL:** {v.url}  \n")
+    out.append(f"**Video Selected:** {_one_line(v.title)} | {_one_line(v.channel)}  \n")
+    out.append(f"**URL:** {_one_line(v.url)}  \n")
     gen = run.generator + (f" ({run.model})" if run.model else "")
     out.append(f"**Generated:** {date}" + (f" by {gen}" if run.generator else "") + "  \n")
     out.append("\n---\n")
@@ -146,8 +146,8 @@ def render(run: Run) -> str:
     ready = sum(1 for p in run.posts if p.state.value in ("ready", "published"))
     failed = [p.id for p in run.posts if p.state.value == "failed"]
     out.append("\n## METADATA\n")
-    out.append(f"- **Video:** {v.title} | {v.channel}\n")
-    out.append(f"- **Video ID:** {v.id}\n")
+    out.append(f"- **Video:** {_one_line(v.title)} | {_one_line(v.channel)}\n")
+    out.append(f"- **Video ID:** {_one_line(v.id)}\n")
     fws = sorted({p.framework for p in run.posts}, key=[p.framework for p in run.posts].index)
     out.append(f"- **Frameworks:** {len(fws)} ({', '.join(fws)})\n")
     out.append(f"- **Platforms:** {len(platforms)} ({', '.join(platforms)})\n")

@@ -247,3 +247,11 @@ def test_a_run_the_file_could_not_give_back_is_refused_at_save(tmp_path, change,
         runfile.save(path, run)
     assert str(path) in str(info.value)
     assert path.read_bytes() == before
+
+
+def test_video_fields_spanning_lines_stay_out_of_the_post_layout():
+    """A channel or title from a source may hold a newline; on its own line it could read as a post marker."""
+    run = make_run()
+    run.video.channel = "Chan\n<!-- post zz-top -->"
+    run.video.title = "A talk\n```"
+    assert runfile.parse(runfile.render(run)) == run
