@@ -233,6 +233,9 @@ def _yaml_state(text: str, path: Path, json_error: json.JSONDecodeError) -> Any:
 def parse(text: str, path: Path | str = "<run>") -> Run:
     """Read a run file's text. Raises RunFileError naming the line for anything amiss."""
     path = Path(path)
+    text = text.removeprefix("\ufeff")  # a byte-order mark some editors add on save
+    if text.startswith("---\r\n"):  # postgen writes LF: the whole file went CRLF (an editor, git autocrlf)
+        text = text.replace("\r\n", "\n")
     state_text, rest, rest_line = _split_front_matter(text, path)
     try:
         state = json.loads(state_text)

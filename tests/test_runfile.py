@@ -255,3 +255,16 @@ def test_video_fields_spanning_lines_stay_out_of_the_post_layout():
     run.video.channel = "Chan\n<!-- post zz-top -->"
     run.video.title = "A talk\n```"
     assert runfile.parse(runfile.render(run)) == run
+
+
+def test_a_file_an_editor_saved_with_crlf_and_a_bom_still_reads(tmp_path):
+    """Windows editors and git's autocrlf rewrite line ends; postgen always writes LF, so a file
+    that opens with '---\\r\\n' was converted as a whole and reads as the same run."""
+    path = tmp_path / "r.md"
+    run = make_run()
+    runfile.save(path, run)
+    text = path.read_text(encoding="utf-8").replace("Short.", "Edited.")
+    path.write_bytes(("\ufeff" + text.replace("\n", "\r\n")).encode("utf-8"))
+    loaded = runfile.load(path)
+    assert loaded.post("x-naval").body == "Edited."
+    assert loaded.post("reddit-aida") == run.post("reddit-aida")
