@@ -75,3 +75,45 @@ def test_import_of_the_real_seed(cli):
     assert len(run.posts) == 15
     assert run.post("linkedin-hormozi").body.startswith('I finally understand how AI "learns."')
     assert "ðŸ" not in Path("runs/2026-02-01-IHZwWFHWa-w.md").read_text(encoding="utf-8")
+
+
+LAYOUT = """# Autonomous Run - 2026-03-14
+**Video Selected:** T | C
+**URL:** https://www.youtube.com/watch?v=Zx9-bread01
+
+## LINKEDIN POSTS
+
+### 🔥 HORMOZI FRAMEWORK
+{hormozi}
+
+### 🧠 NAVAL FRAMEWORK
+~~~
+Tilde fences are fences too.
+~~~
+"""
+
+
+def test_a_post_without_fences_is_refused_not_dropped(tmp_path, cli):
+    """A heading whose text is not fenced used to be skipped: the run imported with a post missing."""
+    path = tmp_path / "old.md"
+    path.write_text(LAYOUT.format(hormozi="Plain text, no fences."), encoding="utf-8")
+    result = cli("import", str(path))
+    assert result.exit_code == 2, result.output
+    assert f"{path}:7" in result.output and "no fenced text" in result.output
+    assert not Path("runs").exists()
+
+
+def test_tilde_fenced_posts_are_imported(tmp_path):
+    path = tmp_path / "old.md"
+    path.write_text(LAYOUT.format(hormozi="```\nBacktick fenced.\n```"), encoding="utf-8")
+    run = import_seed(path).run
+    assert [p.id for p in run.posts] == ["linkedin-hormozi", "linkedin-naval"]
+    assert run.post("linkedin-naval").body == "Tilde fences are fences too."
+
+
+def test_a_second_fenced_block_under_one_heading_is_refused(tmp_path):
+    path = tmp_path / "old.md"
+    path.write_text(LAYOUT.format(hormozi="```\nOne.\n```\n```\nTwo: would be dropped.\n```"), encoding="utf-8")
+    with pytest.raises(runfile.RunFileError, match="no framework heading") as info:
+        import_seed(path)
+    assert info.value.line == 11
