@@ -119,3 +119,38 @@ def test_a_second_fenced_block_under_one_heading_is_refused(tmp_path):
     with pytest.raises(runfile.RunFileError, match="no framework heading") as info:
         import_seed(path)
     assert info.value.line == 11
+
+
+def test_import_over_an_existing_run_is_an_input_error(legacy, cli):
+    assert cli("import", str(legacy)).exit_code == 0
+    again = cli("import", str(legacy))
+    assert again.exit_code == 2 and "already exists" in again.output
+
+
+def test_force_never_forgets_posts_already_sent(legacy, cli):
+    """--force replaced the run wholesale: a published post came back 'ready' and would be posted twice."""
+    from postgen.models import PostState, Publication
+
+    assert cli("import", str(legacy)).exit_code == 0
+    path = Path("runs/2026-03-14-Zx9-bread01.md")
+    with runfile.editing(path) as handle:
+        post = handle.run.post("x-aida")
+        post.state, post.publication = PostState.published, Publication(remote_id="1", url="https://x.com/i/status/1")
+    before = path.read_bytes()
+    result = cli("import", "--force", str(legacy))
+    assert result.exit_code == 2 and "x-aida" in result.output and "twice" in result.output
+    assert path.read_bytes() == before
+    path.write_text(before.decode("utf-8")[:200], encoding="utf-8")  # unreadable: may hold publications too
+    corrupt = path.read_bytes()
+    result = cli("import", "--force", str(legacy))
+    assert result.exit_code == 2 and "move it out" in result.output
+    assert path.read_bytes() == corrupt
+
+
+def test_force_replaces_a_run_with_nothing_sent(legacy, cli):
+    assert cli("import", str(legacy)).exit_code == 0
+    path = Path("runs/2026-03-14-Zx9-bread01.md")
+    path.write_text(path.read_text(encoding="utf-8").replace("not the oven", "EDITED"), encoding="utf-8")
+    result = cli("import", "--force", str(legacy))
+    assert result.exit_code == 0, result.output
+    assert "not the oven" in runfile.load(path).post("linkedin-hormozi").body
