@@ -5,6 +5,7 @@ A bad file gets a ConfigError naming the file, the key and what is allowed.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -129,14 +130,33 @@ class Config(_Section):
         return self.resolve(self.runs_dir)
 
 
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+URL_PASSWORD = re.compile(r"://[^/\s@:]*:[^/\s@]+@")  # https://user:password@host
+
+
+def _secret_key(key: str) -> bool:
+    """A key that names a secret: one of its words ends in a hint (api_key, apikey, bearer_token),
+    so `keywords` or `monkey_patch` are not taken for one."""
+    return any(word.endswith(SECRET_HINTS) for word in re.split(r"[^a-z0-9]+", key.lower()))
+
+
+def _looks_secret(key: str, value: Any) -> bool:
+    if isinstance(value, str) and URL_PASSWORD.search(value):
+        return True
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)) or value == "" or not _secret_key(key):
+        return False
+    if key.lower().endswith(("_env", "_var")):  # names an env var: fine unless it is not a name
+        return not (isinstance(value, str) and ENV_NAME.match(value))
+    return True
+
+
 def _find_secret(data: Any, trail: str = "") -> str | None:
     """Return the dotted key of anything that looks like a secret value in the config."""
     if isinstance(data, dict):
         for key, value in data.items():
             where = f"{trail}.{key}" if trail else str(key)
-            if isinstance(value, str) and value and any(h in str(key).lower() for h in SECRET_HINTS):
-                if not str(key).lower().endswith(("_env", "_var")):
-                    return where
+            if _looks_secret(str(key), value):
+                return where
             found = _find_secret(value, where)
             if found:
                 return found

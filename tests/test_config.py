@@ -64,3 +64,29 @@ def test_bad_config_via_cli_exits_2(tmp_path, cli):
     result = cli("--config", str(tmp_path / "postgen.toml"), "status")
     assert result.exit_code == 2
     assert "unknown key 'generator.concurency'" in result.output
+
+
+@pytest.mark.parametrize(
+    "toml, key",
+    [
+        ("[platforms.reddit]\npassword = 12345678\n", "platforms.reddit.password"),  # a number is still a secret
+        ("[generator]\nbase_url = 'https://me:hunter2@llm.example.com/v1'\n", "generator.base_url"),  # in a URL
+        ("[[sources]]\ntype = 'youtube'\napikey = 'AIzaSy0123'\n", "sources[0].apikey"),
+        ("[[sources]]\ntype = 'youtube'\napi_key_env = 'AIzaSyD-not-a-variable-name'\n", "sources[0].api_key_env"),
+    ],
+)
+def test_secrets_in_other_shapes_are_refused(tmp_path, toml, key):
+    path = write(tmp_path, toml)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert f"'{key}' looks like a secret" in message and str(path) in message
+    assert "hunter2" not in message and "12345678" not in message and "AIza" not in message
+
+
+def test_keys_that_merely_contain_a_hint_are_not_secrets(tmp_path):
+    """`keywords` is not a key; an env var's name is not a secret; a URL without a password is fine."""
+    path = write(tmp_path, "[[sources]]\ntype = 'local'\npath = 'builtin:sample'\nkeywords = 'machine learning'\n"
+                           "api_key_env = 'YOUTUBE_API_KEY'\n[generator]\nbase_url = 'http://localhost:11434/v1'\n")
+    config = load_config(path)
+    assert config.sources[0]["keywords"] == "machine learning"
