@@ -10,7 +10,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .models import PLATFORMS
 
@@ -86,6 +86,14 @@ class PublishConfig(_Section):
 class PlatformsConfig(_Section):
     model_config = ConfigDict(extra="allow")  # [platforms.<name>] sections, validated by connectors
     enabled: list[str] = Field(default_factory=lambda: list(PLATFORMS))
+
+    @model_validator(mode="after")
+    def _sections_are_tables(self) -> PlatformsConfig:
+        for name, value in (self.model_extra or {}).items():
+            if not isinstance(value, dict):
+                raise ValueError(f"'platforms.{name}' must be a table of options ([platforms.{name}] with keys "
+                                 f"such as link_policy), not {value!r}")
+        return self
 
     def options(self, name: str) -> dict[str, Any]:
         extra = self.model_extra or {}

@@ -90,3 +90,11 @@ def test_keys_that_merely_contain_a_hint_are_not_secrets(tmp_path):
                            "api_key_env = 'YOUTUBE_API_KEY'\n[generator]\nbase_url = 'http://localhost:11434/v1'\n")
     config = load_config(path)
     assert config.sources[0]["keywords"] == "machine learning"
+
+
+def test_a_platform_option_that_is_not_a_table_is_an_error(tmp_path):
+    """`[platforms] x = "thread"` was silently ignored (the x options fell back to defaults)."""
+    path = write(tmp_path, "[platforms]\nx = 'thread'\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(path) in str(info.value) and "'platforms.x' must be a table" in str(info.value)
