@@ -140,3 +140,21 @@ def test_event_hook_is_isolated_from_failing_plugins(capsys):
     fire(Event("post_published", run_id="r", post_id="x-naval"))
     assert seen == ["post_published"]
     assert "bad_notifier" in capsys.readouterr().err
+
+
+def test_two_packages_with_one_plugin_name_is_an_error_naming_both(tmp_path, monkeypatch):
+    """The second package's plugin was skipped without a word: its connectors simply went missing."""
+    for module, name in (("epone", "first-pkg"), ("eptwo", "second-pkg")):
+        (tmp_path / f"{module}.py").write_text(PLUGIN_SOURCE.replace("epfw", module))
+        info = tmp_path / f"{name.replace('-', '_')}-1.0.dist-info"  # the standard dist-info name
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+        (info / "entry_points.txt").write_text(f"[postgen]\nepplugin = {module}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delenv("POSTGEN_LOAD_PLUGINS")
+    reset_plugin_manager()
+    with pytest.raises(PluginError, match="two plugins are named 'epplugin'") as info:
+        get_plugin_manager()
+    assert "first-pkg" in str(info.value) and "second-pkg" in str(info.value)
+    sys.modules.pop("epone", None)
+    sys.modules.pop("eptwo", None)
