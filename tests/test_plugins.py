@@ -158,3 +158,18 @@ def test_two_packages_with_one_plugin_name_is_an_error_naming_both(tmp_path, mon
     assert "first-pkg" in str(info.value) and "second-pkg" in str(info.value)
     sys.modules.pop("epone", None)
     sys.modules.pop("eptwo", None)
+
+
+def test_a_plugin_failing_in_its_register_hook_names_itself(cli):
+    """A connector plugin whose SDK is missing raised a bare traceback from every command."""
+
+    @hookimpl
+    def postgen_register_connectors(register):
+        raise ModuleNotFoundError("No module named 'some_sdk'")
+
+    get_plugin_manager().register(_module("sdkless", postgen_register_connectors=postgen_register_connectors), name="sdkless")
+    registry.reset()
+    with pytest.raises(PluginError, match="'sdkless' failed in postgen_register_connectors.*some_sdk"):
+        registry.connectors.names()
+    result = cli("plugins")
+    assert result.exit_code == 2 and "'sdkless'" in result.output and "Traceback" not in result.output
