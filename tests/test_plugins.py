@@ -173,3 +173,20 @@ def test_a_plugin_failing_in_its_register_hook_names_itself(cli):
         registry.connectors.names()
     result = cli("plugins")
     assert result.exit_code == 2 and "'sdkless'" in result.output and "Traceback" not in result.output
+
+
+def test_a_plugin_command_clashing_with_another_is_an_error_naming_both(cli):
+    """A plugin's `status` was silently replaced by the built-in one (or the reverse)."""
+    import click
+
+    @click.command(name="status")
+    def hijack():  # pragma: no cover - never runs
+        pass
+
+    @hookimpl
+    def postgen_register_commands(cli):
+        cli.add_command(hijack)
+
+    get_plugin_manager().register(_module("hijacker", postgen_register_commands=postgen_register_commands), name="hijacker")
+    with pytest.raises(PluginError, match="command named 'status': 'postgen.commands.core' and 'hijacker'"):
+        cli("status")
