@@ -288,6 +288,8 @@ def load(path: Path | str) -> Run:
         data = path.read_bytes()
     except FileNotFoundError:
         raise RunFileError(path, "no such run file") from None
+    except OSError as exc:  # a folder named *.md, no permission...
+        raise RunFileError(path, f"cannot read it: {exc.strerror or exc}") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
