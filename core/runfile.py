@@ -377,6 +377,27 @@ def list_runs(runs_dir: Path | str) -> list[Path]:
     return sorted(p for p in runs_dir.glob("*.md") if p.name != "README.md" and not p.name.startswith("."))
 
 
+RUN_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+
+
+def _latest(runs: list[Path]) -> Path:
+    """The newest run: the last date in the names, and on that day the run created last (names
+    sort by video id within a day, which says nothing about which came last)."""
+    dated = [p for p in runs if RUN_NAME.match(p.name)] or runs
+    day = dated[-1].name[:10]
+    same_day = [p for p in dated if p.name[:10] == day]
+    if len(same_day) == 1:
+        return same_day[0]
+
+    def created(path: Path) -> str:
+        try:
+            return load(path).created.isoformat()
+        except RunFileError:
+            return ""
+
+    return max(reversed(same_day), key=created)
+
+
 def resolve(runs_dir: Path | str, ref: str) -> Path:
     """A run reference as a user types it: a path, a file name, a run id, or 'latest'."""
     candidate = Path(ref)
@@ -384,7 +405,7 @@ def resolve(runs_dir: Path | str, ref: str) -> Path:
         return candidate
     runs = list_runs(runs_dir)
     if ref == "latest" and runs:
-        return runs[-1]
+        return _latest(runs)
     for p in runs:
         if p.stem == ref or p.name == ref:
             return p

@@ -268,3 +268,15 @@ def test_a_file_an_editor_saved_with_crlf_and_a_bom_still_reads(tmp_path):
     loaded = runfile.load(path)
     assert loaded.post("x-naval").body == "Edited."
     assert loaded.post("reddit-aida") == run.post("reddit-aida")
+
+
+def test_latest_is_the_run_created_last_even_on_the_same_day(tmp_path):
+    runs = tmp_path / "runs"
+    early, late = make_run(), make_run()
+    early.id, early.created = "2026-11-24-zzzzzzzzzzz", datetime(2026, 11, 24, 5, 0, tzinfo=timezone.utc)
+    late.id, late.created = "2026-11-24-aaaaaaaaaaa", datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
+    older = make_run()
+    older.id, older.created = "2026-11-23-zzzzzzzzzzz", datetime(2026, 11, 23, 23, 0, tzinfo=timezone.utc)
+    for run in (early, late, older):
+        runfile.save(runfile.path_for(runs, run), run)
+    assert runfile.resolve(runs, "latest").stem == "2026-11-24-aaaaaaaaaaa"
