@@ -49,7 +49,7 @@ def plugins(as_json: bool) -> None:
 
 @click.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--force", is_flag=True, help="Replace an existing run file of the same id.")
+@click.option("--force", is_flag=True, help="Replace an existing run file of the same id (refused if it records posts already sent).")
 @pass_app
 def import_(app: AppContext, file: Path, force: bool) -> None:
     """Import a run file in the old seed layout (no state block) into runs/."""
