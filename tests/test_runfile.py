@@ -280,3 +280,13 @@ def test_latest_is_the_run_created_last_even_on_the_same_day(tmp_path):
     for run in (early, late, older):
         runfile.save(runfile.path_for(runs, run), run)
     assert runfile.resolve(runs, "latest").stem == "2026-11-24-aaaaaaaaaaa"
+
+
+def test_a_framework_name_that_cannot_be_a_post_id_is_refused_when_loaded(tmp_path):
+    """'my fw.toml' used to generate a whole run, then fail to save it (the marker cannot carry a space)."""
+    from postgen.frameworks import FrameworkFileError, load_file
+
+    path = tmp_path / "mine.toml"
+    path.write_text('name = "my fw"\nlabel = "Mine"\n', encoding="utf-8")
+    with pytest.raises(FrameworkFileError, match="mine.toml: 'name'.*post ids"):
+        load_file(path)
