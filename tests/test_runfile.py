@@ -290,3 +290,14 @@ def test_a_framework_name_that_cannot_be_a_post_id_is_refused_when_loaded(tmp_pa
     path.write_text('name = "my fw"\nlabel = "Mine"\n', encoding="utf-8")
     with pytest.raises(FrameworkFileError, match="mine.toml: 'name'.*post ids"):
         load_file(path)
+
+
+def test_trailing_blanks_after_a_closing_fence_are_fine(tmp_path):
+    """An editor left a space after x-naval's closing fence: the block ran on into the next post's
+    and the error blamed reddit-aida's 'missing' text."""
+    path = tmp_path / "r.md"
+    run = make_run()
+    runfile.save(path, run)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Short.\n```\n", "Short.\n```  \n"), encoding="utf-8")
+    assert runfile.load(path) == run
