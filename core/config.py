@@ -218,4 +218,6 @@ def load_config(path: str | Path | None = None) -> Config:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{file}: not UTF-8 text: {exc}") from None
+    except OSError as exc:  # a folder, no permission...
+        raise ConfigError(f"{file}: cannot read it: {exc.strerror or exc}") from None
     return parse_config(data, file)

@@ -98,3 +98,9 @@ def test_a_platform_option_that_is_not_a_table_is_an_error(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert str(path) in str(info.value) and "'platforms.x' must be a table" in str(info.value)
+
+
+def test_a_config_that_cannot_be_read_is_a_config_error(tmp_path, cli):
+    (tmp_path / "work" / "postgen.toml").mkdir(parents=True, exist_ok=True)
+    with pytest.raises(ConfigError, match="postgen.toml: cannot read it"):
+        load_config(tmp_path / "work" / "postgen.toml")
