@@ -145,6 +145,9 @@ def import_seed(path: Path | str) -> ImportReport:
         raise unfenced()
     if not url or not title:
         raise RunFileError(path, "not a seed-layout run: missing '**Video Selected:**' or '**URL:**' line")
+    if not posts:
+        raise RunFileError(path, "no posts found: a seed-layout run has '## LINKEDIN POSTS' (or X/TWITTER, REDDIT) "
+                                 "sections, each with '### 🔥 HORMOZI FRAMEWORK' headings over fenced post text")
     from .sources.youtube import video_id as parse_video_id
 
     try:

@@ -154,3 +154,12 @@ def test_force_replaces_a_run_with_nothing_sent(legacy, cli):
     result = cli("import", "--force", str(legacy))
     assert result.exit_code == 0, result.output
     assert "not the oven" in runfile.load(path).post("linkedin-hormozi").body
+
+
+def test_a_file_with_no_recognisable_posts_is_refused(tmp_path, cli):
+    """'## LinkedIn' (no 'POSTS') made every post vanish: '0 posts imported', exit 0."""
+    path = tmp_path / "old.md"
+    path.write_text(LAYOUT.format(hormozi="```\nHello.\n```").replace("## LINKEDIN POSTS", "## LinkedIn"), encoding="utf-8")
+    result = cli("import", str(path))
+    assert result.exit_code == 2 and "no posts found" in result.output
+    assert not Path("runs").exists()
