@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -307,6 +308,20 @@ def load(path: Path | str) -> Run:
     return parse(text, path)
 
 
+_UMASK: int | None = None
+
+
+def _mode_for(path: Path) -> int:
+    global _UMASK
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        if _UMASK is None:  # read once: os.umask can only be read by setting it
+            _UMASK = os.umask(0o022)
+            os.umask(_UMASK)
+        return 0o666 & ~_UMASK
+
+
 def write_atomic(path: Path | str, text: str) -> None:
     """Write text as UTF-8 so that readers see the old file or the new one, never half of one."""
     path = Path(path)
@@ -317,6 +332,7 @@ def write_atomic(path: Path | str, text: str) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, _mode_for(path))  # mkstemp makes 0600: keep the file's mode, or the umask's
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

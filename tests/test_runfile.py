@@ -301,3 +301,19 @@ def test_trailing_blanks_after_a_closing_fence_are_fine(tmp_path):
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("Short.\n```\n", "Short.\n```  \n"), encoding="utf-8")
     assert runfile.load(path) == run
+
+
+@pytest.mark.skipif(__import__("sys").platform == "win32", reason="POSIX file modes")
+def test_saved_files_keep_normal_permissions(tmp_path):
+    """The temp file behind the atomic write is 0600; a run file used to end up unreadable to the team."""
+    import os
+    import stat
+
+    path = tmp_path / "r.md"
+    runfile.save(path, make_run())
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+    path.chmod(0o640)
+    runfile.save(path, make_run())
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
