@@ -176,11 +176,23 @@ def _find_secret(data: Any, trail: str = "") -> str | None:
     return None
 
 
+def allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The keys a section accepts, for the section that holds the key at `loc`."""
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part)) if isinstance(part, str) else None
+        annotation = getattr(field, "annotation", None)
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return [name for name in model.model_fields if name != "path"]
+
+
 def _describe(error: dict[str, Any]) -> str:
     key = ".".join(str(part) for part in error["loc"]) or "(top level)"
     kind = error["type"]
     if kind == "extra_forbidden":
-        return f"unknown key '{key}'"
+        allowed = allowed_keys(Config, tuple(error["loc"]))
+        return f"unknown key '{key}'" + (f" (allowed: {', '.join(allowed)})" if allowed else "")
     if kind == "literal_error":
         allowed = error.get("ctx", {}).get("expected", "")
         return f"'{key}' must be one of {allowed} (got {error.get('input')!r})"

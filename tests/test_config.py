@@ -104,3 +104,14 @@ def test_a_config_that_cannot_be_read_is_a_config_error(tmp_path, cli):
     (tmp_path / "work" / "postgen.toml").mkdir(parents=True, exist_ok=True)
     with pytest.raises(ConfigError, match="postgen.toml: cannot read it"):
         load_config(tmp_path / "work" / "postgen.toml")
+
+
+def test_an_unknown_key_error_says_what_is_allowed(tmp_path, cli):
+    """The issue: a bad config gets an error naming the file, the key *and what is allowed*."""
+    path = write(tmp_path, "[generator]\nconcurency = 3\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert "unknown key 'generator.concurency'" in str(info.value) and "concurrency" in str(info.value).split("allowed:")[1]
+    write(tmp_path, "[platforms.x]\nlong_post = 'thread'\n")
+    result = cli("--config", str(tmp_path / "postgen.toml"), "doctor")
+    assert "'platforms.x.long_post': unknown key (allowed: " in result.output and "long_posts" in result.output
