@@ -66,7 +66,10 @@ def load_entry_point_plugins(pm: pluggy.PluginManager) -> None:
         try:
             plugin = ep.load()
         except Exception as exc:
-            raise PluginError(f"plugin {ep.name!r} ({ep.value}) failed to load: {exc}") from exc
+            raise PluginError(
+                f"plugin {ep.name!r} ({ep.value}, package {dist_name or '?'}) failed to load: {type(exc).__name__}: {exc}. "
+                "Fix or uninstall it, or leave it out with POSTGEN_LOAD_PLUGINS"
+            ) from exc
         pm.register(plugin, name=ep.name)
         _VERSIONS[ep.name] = dist.version if dist is not None else "?"
         _PACKAGES[ep.name] = dist_name or "?"

@@ -113,7 +113,7 @@ def test_broken_external_plugin_names_itself(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setenv("POSTGEN_LOAD_PLUGINS", "broken")
     reset_plugin_manager()
-    with pytest.raises(PluginError, match="'broken'.*boom"):
+    with pytest.raises(PluginError, match="'broken'.*boom.*leave it out with POSTGEN_LOAD_PLUGINS"):
         get_plugin_manager()
 
 
