@@ -175,20 +175,14 @@ def _split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
     return state, rest, state.count("\n") + 3
 
 
-def _closing_line(lines: list[str], closing: str, start: int, stop: int) -> int | None:
-    """Index of the first line that closes a block opened by `closing` (trailing blanks allowed,
-    as in CommonMark: an editor may leave some; a text line with backticks gets longer fences)."""
-    for j in range(start, stop):
-        if lines[j].startswith(closing) and lines[j].rstrip() == closing:
-            return j
-    return None
-
-
 def _read_posts(lines: list[str], first_line: int, path: Path) -> tuple[dict[str, tuple[str, int]], RunFileError | None]:
     """Each post's text and marker line, and the first block that a fence line in its text ended
     early (reported after the clearer errors, such as a deleted marker, that also leave a stray fence)."""
     texts: dict[str, tuple[str, int]] = {}
     early: RunFileError | None = None
+    # A closing fence may carry trailing blanks, as in CommonMark (an editor may leave some); a text
+    # line with backticks never matches, it gets longer fences.
+    stripped = [line.rstrip() for line in lines]
     i = 0
     while i < len(lines):
         match = MARKER.match(lines[i])
@@ -203,19 +197,19 @@ def _read_posts(lines: list[str], first_line: int, path: Path) -> tuple[dict[str
         if not fence:
             raise RunFileError(path, f"post {post_id}: expected its text in a ``` fenced block right after the marker", marker_line + 1)
         closing, start = fence["fence"], i + 1
-        end = _closing_line(lines, closing, start, len(lines))
-        if end is None:
+        try:
+            end = stripped.index(closing, start)
+        except ValueError:
             raise RunFileError(
                 path, f"post {post_id}: the fenced block opened here is never closed with {closing} (file truncated or fence edited?)", first_line + i
-            )
+            ) from None
         texts[post_id] = ("\n".join(lines[start:end]), marker_line)
         i = end + 1
         # Outside the posts' blocks postgen writes no fence line, so another `closing` before the
         # next marker means a fence line inside the text ended the block early: the rest would be lost.
         after = next((j for j in range(i, len(lines)) if MARKER.match(lines[j])), len(lines))
-        stray = _closing_line(lines, closing, i, after)
-        if stray is not None and early is None:
-            stray += first_line
+        if closing in stripped[i:after] and early is None:
+            stray = first_line + stripped.index(closing, i, after)
             early = RunFileError(
                 path,
                 f"post {post_id}: its text holds a {closing} line (line {first_line + end}) that ends its fenced block early, "
