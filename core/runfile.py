@@ -360,7 +360,7 @@ def locked(path: Path | str, purpose: str = "change") -> Iterator[None]:
     except Timeout:
         raise RunLocked(
             f"{path}: another postgen process is working on this run (lock {lock.lock_file}). "
-            "Wait for it to finish; if none is running, delete the lock file."
+            "Wait for it to finish: the lock is released when that process ends, even if it crashes."
         ) from None
     try:
         yield

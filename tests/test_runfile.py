@@ -317,3 +317,18 @@ def test_saved_files_keep_normal_permissions(tmp_path):
     path.chmod(0o640)
     runfile.save(path, make_run())
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_a_crashed_holder_leaves_no_stale_lock(tmp_path):
+    """What the RunLocked message promises: a process that dies holding the lock releases it;
+    the .lock file it leaves behind blocks nothing."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "r.md"
+    runfile.save(path, make_run())
+    code = f"import os\nfrom postgen import runfile\nwith runfile.locked({str(path)!r}):\n    os._exit(9)\n"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 9
+    assert path.with_name(path.name + ".lock").exists()
+    with runfile.editing(path) as handle:
+        assert handle.run == make_run()
