@@ -101,7 +101,7 @@ def import_seed(path: Path | str) -> ImportReport:
     i = 0
     while i < len(lines):
         line = lines[i].rstrip()
-        if framework and line.startswith("#"):
+        if framework and re.match(r"#{1,3}\s", line):  # the next heading came before any fenced text
             raise unfenced()
         if m := HEADER.match(line):
             date = m["date"]

@@ -163,3 +163,9 @@ def test_a_file_with_no_recognisable_posts_is_refused(tmp_path, cli):
     result = cli("import", str(path))
     assert result.exit_code == 2 and "no posts found" in result.output
     assert not Path("runs").exists()
+
+
+def test_a_minor_heading_between_a_framework_heading_and_its_post_is_fine(tmp_path):
+    path = tmp_path / "old.md"
+    path.write_text(LAYOUT.format(hormozi="#### Variant A\n```\nThe post.\n```"), encoding="utf-8")
+    assert import_seed(path).run.post("linkedin-hormozi").body == "The post."
