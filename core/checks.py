@@ -28,7 +28,10 @@ def connector_for(platform: str, config=None) -> Connector:
         first = exc.errors()[0]
         key = ".".join(str(p) for p in first["loc"])
         where = config.path or "built-in defaults"
-        raise ConfigError(f"{where}: 'platforms.{platform}.{key}': {first['msg']}") from None
+        message = first["msg"]
+        if first["type"] == "extra_forbidden":
+            message = f"unknown key (allowed: {', '.join(cls.Options.model_fields)})"
+        raise ConfigError(f"{where}: 'platforms.{platform}.{key}': {message}") from None
     return cls(options)
 
 

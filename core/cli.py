@@ -41,7 +41,18 @@ class PostgenError(click.ClickException):
     exit_code = EXIT_INPUT
 
 
+class _CommandClash(Exception):
+    def __init__(self, name: str):
+        self.name = name
+
+
 class PostgenGroup(click.Group):
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        name = name or cmd.name
+        if name in self.commands and self.commands[name] is not cmd:  # one would silently replace the other
+            raise _CommandClash(name)
+        super().add_command(cmd, name)
+
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
@@ -81,9 +92,21 @@ def make_cli() -> click.Group:
     def cli(ctx: click.Context, config_path: str | None) -> None:
         ctx.obj = AppContext(config_path)
 
-    from .plugins import get_plugin_manager
+    from .plugins import PluginError, each_impl
 
-    get_plugin_manager().hook.postgen_register_commands(cli=cli)
+    owners: dict[str, str] = {}
+    for plugin_name, call in each_impl("postgen_register_commands"):  # built-ins first
+        try:
+            call(cli=cli)
+        except _CommandClash as clash:
+            raise PluginError(
+                f"two plugins add a command named {clash.name!r}: {owners.get(clash.name, '?')!r} and {plugin_name!r}; "
+                "uninstall one or limit plugins with POSTGEN_LOAD_PLUGINS"
+            ) from None
+        except Exception as exc:
+            raise PluginError(f"plugin {plugin_name!r} failed in postgen_register_commands: {type(exc).__name__}: {exc}") from exc
+        for name in cli.commands:
+            owners.setdefault(name, plugin_name)
     return cli
 
 

@@ -5,11 +5,12 @@ A bad file gets a ConfigError naming the file, the key and what is allowed.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .models import PLATFORMS
 
@@ -86,6 +87,14 @@ class PlatformsConfig(_Section):
     model_config = ConfigDict(extra="allow")  # [platforms.<name>] sections, validated by connectors
     enabled: list[str] = Field(default_factory=lambda: list(PLATFORMS))
 
+    @model_validator(mode="after")
+    def _sections_are_tables(self) -> PlatformsConfig:
+        for name, value in (self.model_extra or {}).items():
+            if not isinstance(value, dict):
+                raise ValueError(f"'platforms.{name}' must be a table of options ([platforms.{name}] with keys "
+                                 f"such as link_policy), not {value!r}")
+        return self
+
     def options(self, name: str) -> dict[str, Any]:
         extra = self.model_extra or {}
         value = extra.get(name, {})
@@ -129,14 +138,33 @@ class Config(_Section):
         return self.resolve(self.runs_dir)
 
 
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+URL_PASSWORD = re.compile(r"://[^/\s@:]*:[^/\s@]+@")  # https://user:password@host
+
+
+def _secret_key(key: str) -> bool:
+    """A key that names a secret: one of its words ends in a hint (api_key, apikey, bearer_token),
+    so `keywords` or `monkey_patch` are not taken for one."""
+    return any(word.endswith(SECRET_HINTS) for word in re.split(r"[^a-z0-9]+", key.lower()))
+
+
+def _looks_secret(key: str, value: Any) -> bool:
+    if isinstance(value, str) and URL_PASSWORD.search(value):
+        return True
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)) or value == "" or not _secret_key(key):
+        return False
+    if key.lower().endswith(("_env", "_var")):  # names an env var: fine unless it is not a name
+        return not (isinstance(value, str) and ENV_NAME.match(value))
+    return True
+
+
 def _find_secret(data: Any, trail: str = "") -> str | None:
     """Return the dotted key of anything that looks like a secret value in the config."""
     if isinstance(data, dict):
         for key, value in data.items():
             where = f"{trail}.{key}" if trail else str(key)
-            if isinstance(value, str) and value and any(h in str(key).lower() for h in SECRET_HINTS):
-                if not str(key).lower().endswith(("_env", "_var")):
-                    return where
+            if _looks_secret(str(key), value):
+                return where
             found = _find_secret(value, where)
             if found:
                 return found
@@ -148,11 +176,23 @@ def _find_secret(data: Any, trail: str = "") -> str | None:
     return None
 
 
+def allowed_keys(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The keys a section accepts, for the section that holds the key at `loc`."""
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part)) if isinstance(part, str) else None
+        annotation = getattr(field, "annotation", None)
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return []
+        model = annotation
+    return [name for name in model.model_fields if name != "path"]
+
+
 def _describe(error: dict[str, Any]) -> str:
     key = ".".join(str(part) for part in error["loc"]) or "(top level)"
     kind = error["type"]
     if kind == "extra_forbidden":
-        return f"unknown key '{key}'"
+        allowed = allowed_keys(Config, tuple(error["loc"]))
+        return f"unknown key '{key}'" + (f" (allowed: {', '.join(allowed)})" if allowed else "")
     if kind == "literal_error":
         allowed = error.get("ctx", {}).get("expected", "")
         return f"'{key}' must be one of {allowed} (got {error.get('input')!r})"
@@ -190,4 +230,6 @@ def load_config(path: str | Path | None = None) -> Config:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{file}: not UTF-8 text: {exc}") from None
+    except OSError as exc:  # a folder, no permission...
+        raise ConfigError(f"{file}: cannot read it: {exc.strerror or exc}") from None
     return parse_config(data, file)

@@ -18,7 +18,7 @@ VIDEO = re.compile(r"^\*\*Video Selected:\*\*\s*(?P<title>.*?)\s*(?:\|\s*(?P<cha
 URL = re.compile(r"^\*\*URL:\*\*\s*(?P<url>\S+)")
 SECTION = re.compile(r"^##\s+(?P<label>.+?)\s+POSTS\s*$", re.I)
 HEADING = re.compile(r"^###\s+(?P<text>.+?)\s*$")
-FENCE = re.compile(r"^(`{3,})")
+FENCE = re.compile(r"^(`{3,}|~{3,})")
 SECTION_PLATFORMS = {"LINKEDIN": "linkedin", "X/TWITTER": "x", "X": "x", "TWITTER": "x", "REDDIT": "reddit"}
 LINK_PROMISE = re.compile(r"link (in|below|in the first|in first) ?(comments?|👇)?|link below", re.I)
 
@@ -92,9 +92,17 @@ def import_seed(path: Path | str) -> ImportReport:
     posts: list[Post] = []
     frameworks = _framework_lookup()
     platforms = _platform_lookup()
+    heading_line = 0  # where the framework heading waiting for its fenced text is
+
+    def unfenced() -> RunFileError:
+        return RunFileError(path, f"the post under '{lines[heading_line - 1].strip()}' has no fenced text (``` above and below it); "
+                            "fence it so it is imported, or delete the heading", heading_line)
+
     i = 0
     while i < len(lines):
         line = lines[i].rstrip()
+        if framework and re.match(r"#{1,3}\s", line):  # the next heading came before any fenced text
+            raise unfenced()
         if m := HEADER.match(line):
             date = m["date"]
         elif (m := VIDEO.match(line)) and title is None:
@@ -114,6 +122,7 @@ def import_seed(path: Path | str) -> ImportReport:
             framework = frameworks.get(key)
             if framework is None:
                 raise RunFileError(path, f"unknown framework heading '{line}' (known: {', '.join(frameworks.values())})", i + 1)
+            heading_line = i + 1
         elif (fence := FENCE.match(line)) and platform and framework:
             start = i + 1
             end = start
@@ -128,9 +137,17 @@ def import_seed(path: Path | str) -> ImportReport:
             posts.append(post)
             framework = None
             i = end
+        elif FENCE.match(line) and platform:
+            raise RunFileError(path, "fenced text with no framework heading ('### 🔥 HORMOZI FRAMEWORK') right above it; "
+                               "one fenced post under each heading", i + 1)
         i += 1
+    if framework:
+        raise unfenced()
     if not url or not title:
         raise RunFileError(path, "not a seed-layout run: missing '**Video Selected:**' or '**URL:**' line")
+    if not posts:
+        raise RunFileError(path, "no posts found: a seed-layout run has '## LINKEDIN POSTS' (or X/TWITTER, REDDIT) "
+                                 "sections, each with '### 🔥 HORMOZI FRAMEWORK' headings over fenced post text")
     from .sources.youtube import video_id as parse_video_id
 
     try:

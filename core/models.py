@@ -7,10 +7,11 @@ and dumped losslessly on the way out (`parse(render(run)) == run`).
 from __future__ import annotations
 
 import enum
+import re
 from datetime import datetime, timezone
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 PLATFORMS = ("linkedin", "x", "reddit")
 LinkPolicy = Literal["first_comment", "inline", "none"]
@@ -53,6 +54,14 @@ class Framework(_Model):
     donts: list[str] = Field(default_factory=list)
     # Offline generator templates, keyed by platform name or "default".
     templates: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _name_fits_a_post_id(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9_.:-]+", value):
+            raise ValueError(f"framework name {value!r} must be letters, digits, '_', '.', ':' or '-' "
+                             "(it becomes part of post ids such as x-<name>)")
+        return value
 
 
 class Fact(_Model):

@@ -56,12 +56,20 @@ def load_entry_point_plugins(pm: pluggy.PluginManager) -> None:
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
         dist = getattr(ep, "dist", None)
         dist_name = dist.metadata["Name"] if dist is not None else None
-        if not _selected(ep.name, dist_name) or pm.has_plugin(ep.name):
+        if not _selected(ep.name, dist_name):
             continue
+        if pm.has_plugin(ep.name):  # one would silently shadow the other
+            raise PluginError(
+                f"two plugins are named {ep.name!r}: {plugin_package(ep.name)!r} and {dist_name or ep.value!r}; "
+                "uninstall one or limit plugins with POSTGEN_LOAD_PLUGINS"
+            )
         try:
             plugin = ep.load()
         except Exception as exc:
-            raise PluginError(f"plugin {ep.name!r} ({ep.value}) failed to load: {exc}") from exc
+            raise PluginError(
+                f"plugin {ep.name!r} ({ep.value}, package {dist_name or '?'}) failed to load: {type(exc).__name__}: {exc}. "
+                "Fix or uninstall it, or leave it out with POSTGEN_LOAD_PLUGINS"
+            ) from exc
         pm.register(plugin, name=ep.name)
         _VERSIONS[ep.name] = dist.version if dist is not None else "?"
         _PACKAGES[ep.name] = dist_name or "?"

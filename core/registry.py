@@ -33,7 +33,15 @@ class Registry(Generic[T]):
         if self._entries is None:
             entries: dict[str, Entry[T]] = {}
             for plugin_name, call in each_impl(self.hook):
-                call(register=_Collector(self, entries, plugin_name))
+                try:
+                    call(register=_Collector(self, entries, plugin_name))
+                except PluginError:
+                    raise
+                except Exception as exc:  # a broken plugin names itself instead of a traceback
+                    raise PluginError(
+                        f"plugin {plugin_name!r} failed in {self.hook}: {type(exc).__name__}: {exc} "
+                        "(fix or uninstall it, or leave it out with POSTGEN_LOAD_PLUGINS)"
+                    ) from exc
             self._entries = entries
         return self._entries
 

@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -106,14 +107,26 @@ def _status_line(post: Post) -> str:
     return "_" + " · ".join(_one_line(b).replace("_", r"\_") for b in bits) + "_"
 
 
+def _check_writable(run: Run) -> None:
+    """Refuse what the file could not give back: a marker the parser would not see, or a title
+    (the block's first line) that spans lines and so would shift into the body."""
+    for post in run.posts:
+        if not MARKER.match(f"<!-- post {post.id} -->"):
+            raise ValueError(f"post id {post.id!r} cannot be written: ids are letters, digits and _ . : - "
+                             "(rename the framework or platform that made it)")
+        if post.title is not None and "\n" in post.title:
+            raise ValueError(f"post {post.id}: its title spans lines ({post.title!r}); a title is one line")
+
+
 def render(run: Run) -> str:
-    """The whole file as text."""
+    """The whole file as text. Raises ValueError for a run the file could not give back."""
+    _check_writable(run)
     v = run.video
     date = run.created.date().isoformat()
     out = [_state_block(run)]
     out.append(f"# Autonomous Run - {date}\n")
-    out.append(f"**Video Selected:** {v.title} | {v.channel}  \n")
-    out.append(f"**URL:** {v.url}  \n")
+    out.append(f"**Video Selected:** {_one_line(v.title)} | {_one_line(v.channel)}  \n")
+    out.append(f"**URL:** {_one_line(v.url)}  \n")
     gen = run.generator + (f" ({run.model})" if run.model else "")
     out.append(f"**Generated:** {date}" + (f" by {gen}" if run.generator else "") + "  \n")
     out.append("\n---\n")
@@ -134,8 +147,8 @@ def render(run: Run) -> str:
     ready = sum(1 for p in run.posts if p.state.value in ("ready", "published"))
     failed = [p.id for p in run.posts if p.state.value == "failed"]
     out.append("\n## METADATA\n")
-    out.append(f"- **Video:** {v.title} | {v.channel}\n")
-    out.append(f"- **Video ID:** {v.id}\n")
+    out.append(f"- **Video:** {_one_line(v.title)} | {_one_line(v.channel)}\n")
+    out.append(f"- **Video ID:** {_one_line(v.id)}\n")
     fws = sorted({p.framework for p in run.posts}, key=[p.framework for p in run.posts].index)
     out.append(f"- **Frameworks:** {len(fws)} ({', '.join(fws)})\n")
     out.append(f"- **Platforms:** {len(platforms)} ({', '.join(platforms)})\n")
@@ -162,8 +175,14 @@ def _split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
     return state, rest, state.count("\n") + 3
 
 
-def _read_posts(lines: list[str], first_line: int, path: Path) -> dict[str, tuple[str, int]]:
+def _read_posts(lines: list[str], first_line: int, path: Path) -> tuple[dict[str, tuple[str, int]], RunFileError | None]:
+    """Each post's text and marker line, and the first block that a fence line in its text ended
+    early (reported after the clearer errors, such as a deleted marker, that also leave a stray fence)."""
     texts: dict[str, tuple[str, int]] = {}
+    early: RunFileError | None = None
+    # A closing fence may carry trailing blanks, as in CommonMark (an editor may leave some); a text
+    # line with backticks never matches, it gets longer fences.
+    stripped = [line.rstrip() for line in lines]
     i = 0
     while i < len(lines):
         match = MARKER.match(lines[i])
@@ -179,14 +198,26 @@ def _read_posts(lines: list[str], first_line: int, path: Path) -> dict[str, tupl
             raise RunFileError(path, f"post {post_id}: expected its text in a ``` fenced block right after the marker", marker_line + 1)
         closing, start = fence["fence"], i + 1
         try:
-            end = lines.index(closing, start)
+            end = stripped.index(closing, start)
         except ValueError:
             raise RunFileError(
                 path, f"post {post_id}: the fenced block opened here is never closed with {closing} (file truncated or fence edited?)", first_line + i
             ) from None
         texts[post_id] = ("\n".join(lines[start:end]), marker_line)
         i = end + 1
-    return texts
+        # Outside the posts' blocks postgen writes no fence line, so another `closing` before the
+        # next marker means a fence line inside the text ended the block early: the rest would be lost.
+        after = next((j for j in range(i, len(lines)) if MARKER.match(lines[j])), len(lines))
+        if closing in stripped[i:after] and early is None:
+            stray = first_line + stripped.index(closing, i, after)
+            early = RunFileError(
+                path,
+                f"post {post_id}: its text holds a {closing} line (line {first_line + end}) that ends its fenced block early, "
+                f"and another {closing} follows at line {stray}. Make this post's fences longer than any run of backticks "
+                f"in its text (e.g. {closing}`) so none of the text is lost",
+                first_line + end,
+            )
+    return texts, early
 
 
 def _yaml_state(text: str, path: Path, json_error: json.JSONDecodeError) -> Any:
@@ -206,6 +237,9 @@ def _yaml_state(text: str, path: Path, json_error: json.JSONDecodeError) -> Any:
 def parse(text: str, path: Path | str = "<run>") -> Run:
     """Read a run file's text. Raises RunFileError naming the line for anything amiss."""
     path = Path(path)
+    text = text.removeprefix("\ufeff")  # a byte-order mark some editors add on save
+    if text.startswith("---\r\n"):  # postgen writes LF: the whole file went CRLF (an editor, git autocrlf)
+        text = text.replace("\r\n", "\n")
     state_text, rest, rest_line = _split_front_matter(text, path)
     try:
         state = json.loads(state_text)
@@ -215,7 +249,7 @@ def parse(text: str, path: Path | str = "<run>") -> Run:
         raise RunFileError(path, "state block is not a postgen run (no 'postgen:' version key)", 2)
     if state.pop("postgen") != FORMAT_VERSION:
         raise RunFileError(path, f"run file format is not version {FORMAT_VERSION}; upgrade postgen", 2)
-    texts = _read_posts(rest.split("\n"), rest_line, path)
+    texts, early = _read_posts(rest.split("\n"), rest_line, path)
     posts = state.get("posts") or []
     if not isinstance(posts, list):
         raise RunFileError(path, "state block: 'posts' must be a list", 2)
@@ -235,6 +269,8 @@ def parse(text: str, path: Path | str = "<run>") -> Run:
     if texts:
         stray = ", ".join(f"{pid} (line {line})" for pid, (_, line) in texts.items())
         raise RunFileError(path, f"post text with no entry in the state block: {stray}")
+    if early:
+        raise early
     try:
         return Run.model_validate(state)
     except ValidationError as exc:
@@ -256,12 +292,28 @@ def load(path: Path | str) -> Run:
         data = path.read_bytes()
     except FileNotFoundError:
         raise RunFileError(path, "no such run file") from None
+    except OSError as exc:  # a folder named *.md, no permission...
+        raise RunFileError(path, f"cannot read it: {exc.strerror or exc}") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise RunFileError(path, "not UTF-8 text; run files are always UTF-8", line) from None
     return parse(text, path)
+
+
+_UMASK: int | None = None
+
+
+def _mode_for(path: Path) -> int:
+    global _UMASK
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        if _UMASK is None:  # read once: os.umask can only be read by setting it
+            _UMASK = os.umask(0o022)
+            os.umask(_UMASK)
+        return 0o666 & ~_UMASK
 
 
 def write_atomic(path: Path | str, text: str) -> None:
@@ -274,6 +326,7 @@ def write_atomic(path: Path | str, text: str) -> None:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, _mode_for(path))  # mkstemp makes 0600: keep the file's mode, or the umask's
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -288,7 +341,11 @@ def write_atomic(path: Path | str, text: str) -> None:
 
 
 def save(path: Path | str, run: Run) -> None:
-    write_atomic(path, render(run))
+    try:
+        text = render(run)
+    except ValueError as exc:
+        raise RunFileError(path, f"{exc}; nothing was written") from None
+    write_atomic(path, text)
 
 
 @contextlib.contextmanager
@@ -303,7 +360,7 @@ def locked(path: Path | str, purpose: str = "change") -> Iterator[None]:
     except Timeout:
         raise RunLocked(
             f"{path}: another postgen process is working on this run (lock {lock.lock_file}). "
-            "Wait for it to finish; if none is running, delete the lock file."
+            "Wait for it to finish: the lock is released when that process ends, even if it crashes."
         ) from None
     try:
         yield
@@ -339,6 +396,27 @@ def list_runs(runs_dir: Path | str) -> list[Path]:
     return sorted(p for p in runs_dir.glob("*.md") if p.name != "README.md" and not p.name.startswith("."))
 
 
+RUN_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+
+
+def _latest(runs: list[Path]) -> Path:
+    """The newest run: the last date in the names, and on that day the run created last (names
+    sort by video id within a day, which says nothing about which came last)."""
+    dated = [p for p in runs if RUN_NAME.match(p.name)] or runs
+    day = dated[-1].name[:10]
+    same_day = [p for p in dated if p.name[:10] == day]
+    if len(same_day) == 1:
+        return same_day[0]
+
+    def created(path: Path) -> str:
+        try:
+            return load(path).created.isoformat()
+        except RunFileError:
+            return ""
+
+    return max(reversed(same_day), key=created)
+
+
 def resolve(runs_dir: Path | str, ref: str) -> Path:
     """A run reference as a user types it: a path, a file name, a run id, or 'latest'."""
     candidate = Path(ref)
@@ -346,7 +424,7 @@ def resolve(runs_dir: Path | str, ref: str) -> Path:
         return candidate
     runs = list_runs(runs_dir)
     if ref == "latest" and runs:
-        return runs[-1]
+        return _latest(runs)
     for p in runs:
         if p.stem == ref or p.name == ref:
             return p

@@ -83,3 +83,13 @@ def test_status_shows_deferred_posts(cli):
 
     data = json.loads(cli("status", "--json").output)
     assert data[0]["posts"][0]["deferred_until"] == until.isoformat()
+
+
+def test_status_reports_an_unreadable_entry_instead_of_crashing(cli):
+    """A folder named like a run file gave a traceback from `status`."""
+    from pathlib import Path
+
+    Path("runs/odd.md").mkdir(parents=True)
+    result = cli("status")
+    assert result.exit_code == 2
+    assert "odd.md: UNREADABLE" in result.output and "cannot read it" in result.output

@@ -64,3 +64,54 @@ def test_bad_config_via_cli_exits_2(tmp_path, cli):
     result = cli("--config", str(tmp_path / "postgen.toml"), "status")
     assert result.exit_code == 2
     assert "unknown key 'generator.concurency'" in result.output
+
+
+@pytest.mark.parametrize(
+    "toml, key",
+    [
+        ("[platforms.reddit]\npassword = 12345678\n", "platforms.reddit.password"),  # a number is still a secret
+        ("[generator]\nbase_url = 'https://me:hunter2@llm.example.com/v1'\n", "generator.base_url"),  # in a URL
+        ("[[sources]]\ntype = 'youtube'\napikey = 'AIzaSy0123'\n", "sources[0].apikey"),
+        ("[[sources]]\ntype = 'youtube'\napi_key_env = 'AIzaSyD-not-a-variable-name'\n", "sources[0].api_key_env"),
+    ],
+)
+def test_secrets_in_other_shapes_are_refused(tmp_path, toml, key):
+    path = write(tmp_path, toml)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert f"'{key}' looks like a secret" in message and str(path) in message
+    assert "hunter2" not in message and "12345678" not in message and "AIza" not in message
+
+
+def test_keys_that_merely_contain_a_hint_are_not_secrets(tmp_path):
+    """`keywords` is not a key; an env var's name is not a secret; a URL without a password is fine."""
+    path = write(tmp_path, "[[sources]]\ntype = 'local'\npath = 'builtin:sample'\nkeywords = 'machine learning'\n"
+                           "api_key_env = 'YOUTUBE_API_KEY'\n[generator]\nbase_url = 'http://localhost:11434/v1'\n")
+    config = load_config(path)
+    assert config.sources[0]["keywords"] == "machine learning"
+
+
+def test_a_platform_option_that_is_not_a_table_is_an_error(tmp_path):
+    """`[platforms] x = "thread"` was silently ignored (the x options fell back to defaults)."""
+    path = write(tmp_path, "[platforms]\nx = 'thread'\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(path) in str(info.value) and "'platforms.x' must be a table" in str(info.value)
+
+
+def test_a_config_that_cannot_be_read_is_a_config_error(tmp_path, cli):
+    (tmp_path / "work" / "postgen.toml").mkdir(parents=True, exist_ok=True)
+    with pytest.raises(ConfigError, match="postgen.toml: cannot read it"):
+        load_config(tmp_path / "work" / "postgen.toml")
+
+
+def test_an_unknown_key_error_says_what_is_allowed(tmp_path, cli):
+    """The issue: a bad config gets an error naming the file, the key *and what is allowed*."""
+    path = write(tmp_path, "[generator]\nconcurency = 3\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert "unknown key 'generator.concurency'" in str(info.value) and "concurrency" in str(info.value).split("allowed:")[1]
+    write(tmp_path, "[platforms.x]\nlong_post = 'thread'\n")
+    result = cli("--config", str(tmp_path / "postgen.toml"), "doctor")
+    assert "'platforms.x.long_post': unknown key (allowed: " in result.output and "long_posts" in result.output

@@ -113,7 +113,7 @@ def test_broken_external_plugin_names_itself(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setenv("POSTGEN_LOAD_PLUGINS", "broken")
     reset_plugin_manager()
-    with pytest.raises(PluginError, match="'broken'.*boom"):
+    with pytest.raises(PluginError, match="'broken'.*boom.*leave it out with POSTGEN_LOAD_PLUGINS"):
         get_plugin_manager()
 
 
@@ -140,3 +140,53 @@ def test_event_hook_is_isolated_from_failing_plugins(capsys):
     fire(Event("post_published", run_id="r", post_id="x-naval"))
     assert seen == ["post_published"]
     assert "bad_notifier" in capsys.readouterr().err
+
+
+def test_two_packages_with_one_plugin_name_is_an_error_naming_both(tmp_path, monkeypatch):
+    """The second package's plugin was skipped without a word: its connectors simply went missing."""
+    for module, name in (("epone", "first-pkg"), ("eptwo", "second-pkg")):
+        (tmp_path / f"{module}.py").write_text(PLUGIN_SOURCE.replace("epfw", module))
+        info = tmp_path / f"{name.replace('-', '_')}-1.0.dist-info"  # the standard dist-info name
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
+        (info / "entry_points.txt").write_text(f"[postgen]\nepplugin = {module}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delenv("POSTGEN_LOAD_PLUGINS")
+    reset_plugin_manager()
+    with pytest.raises(PluginError, match="two plugins are named 'epplugin'") as info:
+        get_plugin_manager()
+    assert "first-pkg" in str(info.value) and "second-pkg" in str(info.value)
+    sys.modules.pop("epone", None)
+    sys.modules.pop("eptwo", None)
+
+
+def test_a_plugin_failing_in_its_register_hook_names_itself(cli):
+    """A connector plugin whose SDK is missing raised a bare traceback from every command."""
+
+    @hookimpl
+    def postgen_register_connectors(register):
+        raise ModuleNotFoundError("No module named 'some_sdk'")
+
+    get_plugin_manager().register(_module("sdkless", postgen_register_connectors=postgen_register_connectors), name="sdkless")
+    registry.reset()
+    with pytest.raises(PluginError, match="'sdkless' failed in postgen_register_connectors.*some_sdk"):
+        registry.connectors.names()
+    result = cli("plugins")
+    assert result.exit_code == 2 and "'sdkless'" in result.output and "Traceback" not in result.output
+
+
+def test_a_plugin_command_clashing_with_another_is_an_error_naming_both(cli):
+    """A plugin's `status` was silently replaced by the built-in one (or the reverse)."""
+    import click
+
+    @click.command(name="status")
+    def hijack():  # pragma: no cover - never runs
+        pass
+
+    @hookimpl
+    def postgen_register_commands(cli):
+        cli.add_command(hijack)
+
+    get_plugin_manager().register(_module("hijacker", postgen_register_commands=postgen_register_commands), name="hijacker")
+    with pytest.raises(PluginError, match="command named 'status': 'postgen.commands.core' and 'hijacker'"):
+        cli("status")

@@ -210,3 +210,125 @@ def test_state_block_rewritten_as_yaml_is_accepted(tmp_path):
     _, state, rest = text.split("---\n", 2)
     yaml_state = yaml.safe_dump(json.loads(state), allow_unicode=True, sort_keys=False)
     assert runfile.parse(f"---\n{yaml_state}---\n{rest}") == run
+
+
+def test_a_fence_line_typed_into_a_post_is_refused_not_truncated(tmp_path):
+    """A person pastes a code snippet into a post: its bare ``` closes the block early. The rest of
+    the text must not vanish (and be saved away by the next command): the load is refused."""
+    path = tmp_path / "r.md"
+    runfile.save(path, make_run())
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Short.", "Short.\n```\nprint(1)\n```\nThe rest of my edit"), encoding="utf-8")
+    before = path.read_bytes()
+    with pytest.raises(runfile.RunFileError, match="x-naval.*ends its fenced block early") as info:
+        runfile.load(path)
+    assert str(path) in str(info.value)
+    with pytest.raises(runfile.RunFileError):
+        with runfile.editing(path):
+            pass  # pragma: no cover - never reached
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    "change, expected",
+    [
+        (lambda run: setattr(run.post("reddit-aida"), "title", "Line one\nline two"), "title spans lines"),
+        (lambda run: setattr(run.posts[0], "id", "linkedin-my framework"), "cannot be written"),
+    ],
+)
+def test_a_run_the_file_could_not_give_back_is_refused_at_save(tmp_path, change, expected):
+    """Saving must never write a file that the next command cannot read (or reads differently)."""
+    path = tmp_path / "r.md"
+    runfile.save(path, make_run())
+    before = path.read_bytes()
+    run = make_run()
+    change(run)
+    with pytest.raises(runfile.RunFileError, match=expected) as info:
+        runfile.save(path, run)
+    assert str(path) in str(info.value)
+    assert path.read_bytes() == before
+
+
+def test_video_fields_spanning_lines_stay_out_of_the_post_layout():
+    """A channel or title from a source may hold a newline; on its own line it could read as a post marker."""
+    run = make_run()
+    run.video.channel = "Chan\n<!-- post zz-top -->"
+    run.video.title = "A talk\n```"
+    assert runfile.parse(runfile.render(run)) == run
+
+
+def test_a_file_an_editor_saved_with_crlf_and_a_bom_still_reads(tmp_path):
+    """Windows editors and git's autocrlf rewrite line ends; postgen always writes LF, so a file
+    that opens with '---\\r\\n' was converted as a whole and reads as the same run."""
+    path = tmp_path / "r.md"
+    run = make_run()
+    runfile.save(path, run)
+    text = path.read_text(encoding="utf-8").replace("Short.", "Edited.")
+    path.write_bytes(("\ufeff" + text.replace("\n", "\r\n")).encode("utf-8"))
+    loaded = runfile.load(path)
+    assert loaded.post("x-naval").body == "Edited."
+    assert loaded.post("reddit-aida") == run.post("reddit-aida")
+
+
+def test_latest_is_the_run_created_last_even_on_the_same_day(tmp_path):
+    runs = tmp_path / "runs"
+    early, late = make_run(), make_run()
+    early.id, early.created = "2026-11-24-zzzzzzzzzzz", datetime(2026, 11, 24, 5, 0, tzinfo=timezone.utc)
+    late.id, late.created = "2026-11-24-aaaaaaaaaaa", datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
+    older = make_run()
+    older.id, older.created = "2026-11-23-zzzzzzzzzzz", datetime(2026, 11, 23, 23, 0, tzinfo=timezone.utc)
+    for run in (early, late, older):
+        runfile.save(runfile.path_for(runs, run), run)
+    assert runfile.resolve(runs, "latest").stem == "2026-11-24-aaaaaaaaaaa"
+
+
+def test_a_framework_name_that_cannot_be_a_post_id_is_refused_when_loaded(tmp_path):
+    """'my fw.toml' used to generate a whole run, then fail to save it (the marker cannot carry a space)."""
+    from postgen.frameworks import FrameworkFileError, load_file
+
+    path = tmp_path / "mine.toml"
+    path.write_text('name = "my fw"\nlabel = "Mine"\n', encoding="utf-8")
+    with pytest.raises(FrameworkFileError, match="mine.toml: 'name'.*post ids"):
+        load_file(path)
+
+
+def test_trailing_blanks_after_a_closing_fence_are_fine(tmp_path):
+    """An editor left a space after x-naval's closing fence: the block ran on into the next post's
+    and the error blamed reddit-aida's 'missing' text."""
+    path = tmp_path / "r.md"
+    run = make_run()
+    runfile.save(path, run)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Short.\n```\n", "Short.\n```  \n"), encoding="utf-8")
+    assert runfile.load(path) == run
+
+
+@pytest.mark.skipif(__import__("sys").platform == "win32", reason="POSIX file modes")
+def test_saved_files_keep_normal_permissions(tmp_path):
+    """The temp file behind the atomic write is 0600; a run file used to end up unreadable to the team."""
+    import os
+    import stat
+
+    path = tmp_path / "r.md"
+    runfile.save(path, make_run())
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+    path.chmod(0o640)
+    runfile.save(path, make_run())
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_a_crashed_holder_leaves_no_stale_lock(tmp_path):
+    """What the RunLocked message promises: a process that dies holding the lock releases it;
+    the .lock file it leaves behind blocks nothing."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "r.md"
+    runfile.save(path, make_run())
+    code = f"import os\nfrom postgen import runfile\nwith runfile.locked({str(path)!r}):\n    os._exit(9)\n"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 9
+    assert path.with_name(path.name + ".lock").exists()
+    with runfile.editing(path) as handle:
+        assert handle.run == make_run()

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from postgen import hookimpl
-from postgen.cli import EXIT_INPUT, AppContext, pass_app
+from postgen.cli import EXIT_INPUT, AppContext, PostgenError, pass_app
 
 
 KINDS = ("sources", "generators", "frameworks", "connectors")
@@ -49,7 +49,7 @@ def plugins(as_json: bool) -> None:
 
 @click.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--force", is_flag=True, help="Replace an existing run file of the same id.")
+@click.option("--force", is_flag=True, help="Replace an existing run file of the same id (refused if it records posts already sent).")
 @pass_app
 def import_(app: AppContext, file: Path, force: bool) -> None:
     """Import a run file in the old seed layout (no state block) into runs/."""
@@ -64,9 +64,11 @@ def import_(app: AppContext, file: Path, force: bool) -> None:
         post.problems = check_post(post, run, config=app.config)
         post.state = PostState.failed if post.errors else PostState.ready
     target = runfile.path_for(app.config.runs_path, run)
-    if target.exists() and not force:
-        raise click.ClickException(f"{target} already exists; use --force to replace it")
     with runfile.locked(target):
+        if target.exists() and not force:
+            raise PostgenError(f"{target} already exists; use --force to replace it")
+        if target.exists():
+            _refuse_to_forget_publications(target)
         runfile.save(target, run)
     for note in report.notes:
         click.echo(f"note: {note}")
@@ -75,6 +77,23 @@ def import_(app: AppContext, file: Path, force: bool) -> None:
     for post in failed:
         for problem in post.errors:
             click.echo(f"  {post.id}: {problem.message}")
+
+
+def _refuse_to_forget_publications(target: Path) -> None:
+    """--force must not drop the record of what was posted: the next publish would post it twice."""
+    from postgen import runfile
+
+    try:
+        existing = runfile.load(target)
+    except runfile.RunFileError as exc:
+        raise PostgenError(f"{exc}. It may record posts already sent: fix it, or move it out of the runs folder, "
+                           "before importing over it") from None
+    sent = [p.id for p in existing.posts if p.state.value in ("published", "publishing") or p.publication]
+    if sent:
+        raise PostgenError(
+            f"{target} records posts already sent ({', '.join(sent)}); replacing it would forget them and a later "
+            "publish would post them twice. Move that file out of the runs folder first if you really mean it."
+        )
 
 
 def _load_all(runs_dir: Path):
