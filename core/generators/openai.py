@@ -171,7 +171,13 @@ class OpenAIGenerator(Generator):
             raise GeneratorError(f"{where} answered {exc.status_code}: {_short(exc)}") from None
         except openai.OpenAIError as exc:
             raise GeneratorError(f"{where}: {_short(exc)}") from None
-        message = response.choices[0].message
+        except (ValueError, AttributeError) as exc:  # not the JSON asked for: a bad body (ValueError), a non-JSON
+            # content type (the client hands back text), a message off the schema (pydantic errors are ValueErrors)
+            raise PostGenerationError(f"{what}: {where} sent an answer that is not the expected JSON ({type(exc).__name__}); rerun") from None
+        choices = getattr(response, "choices", None)
+        if not choices:
+            raise PostGenerationError(f"{what}: {where} sent no answer (no choices); rerun")
+        message = choices[0].message
         usage = _usage(response)
         if getattr(message, "refusal", None):
             raise PostGenerationError(f"{what}: the model refused: {message.refusal}")
