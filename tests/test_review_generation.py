@@ -64,3 +64,32 @@ def test_a_brief_that_is_not_json_is_a_clear_error(config):
 @pytest.mark.vcr
 def test_an_html_page_fails_the_post_not_the_run(config):
     _failed_with(_generate(config), "not the expected JSON")
+
+
+# --------------------------------------------------------------------------- run --video
+
+
+@pytest.fixture
+def counted_briefs(monkeypatch):
+    """The offline generator, counting its brief calls (the first, costly, step of a run)."""
+    from postgen.generators.offline import OfflineGenerator
+
+    calls: list[str] = []
+    real = OfflineGenerator.brief
+
+    def brief(self, video):
+        calls.append(video.id)
+        return real(self, video)
+
+    monkeypatch.setattr(OfflineGenerator, "brief", brief)
+    return calls
+
+
+def test_video_with_a_run_today_is_refused_before_any_generation(cli, counted_briefs):
+    assert cli("run", "--dry-run").exit_code == 0
+    assert counted_briefs == ["sample-birthday-paradox"]
+    again = cli("run", "--dry-run", "--video", "builtin:sample")
+    assert again.exit_code == 2
+    assert "already exists" in again.output and "--force" in again.output
+    assert counted_briefs == ["sample-birthday-paradox"]  # nothing was generated (or paid for) in vain
+    assert cli("run", "--dry-run", "--video", "builtin:sample", "--force").exit_code == 0
