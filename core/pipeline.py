@@ -176,6 +176,8 @@ def generate(
                 _apply(post, draft)
                 errors = [p for p in check_post(post, run, connector) if p.severity == "error"]
         except PostGenerationError as exc:
+            if exc.usage is not None:  # the failed call was billed all the same
+                spent = spent + meter.add(exc.usage)
             post.problems = [Problem(severity="error", code="generator", message=str(exc))]
             post.state = PostState.failed
         if spent.calls or spent.prompt_tokens:

@@ -93,3 +93,26 @@ def test_video_with_a_run_today_is_refused_before_any_generation(cli, counted_br
     assert "already exists" in again.output and "--force" in again.output
     assert counted_briefs == ["sample-birthday-paradox"]  # nothing was generated (or paid for) in vain
     assert cli("run", "--dry-run", "--video", "builtin:sample", "--force").exit_code == 0
+
+
+# --------------------------------------------------------------------------- usage of failed calls
+
+
+@pytest.mark.vcr
+def test_a_refused_call_still_counts_its_tokens(config):
+    """A refusal is billed: its tokens belong in the post's and the run's usage (and cost)."""
+    run = _generate(config)
+    post = run.post("x-hormozi")
+    assert post.state == PostState.failed
+    assert (post.usage.calls, post.usage.prompt_tokens, post.usage.completion_tokens) == (1, 1200, 150)
+    assert (run.usage.calls, run.usage.prompt_tokens) == (2, 1900 + 1200)
+
+
+@pytest.mark.vcr
+def test_a_cut_off_call_still_counts_its_tokens(config):
+    """A length cut-off spends the whole output budget: the costliest failure must not vanish."""
+    run = _generate(config)
+    post = run.post("x-hormozi")
+    assert post.state == PostState.failed and "output token limit" in post.errors[0].message
+    assert post.usage is not None and post.usage.calls == 1 and post.usage.completion_tokens > 0
+    assert run.usage.calls == 2

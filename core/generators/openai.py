@@ -143,10 +143,12 @@ class OpenAIGenerator(Generator):
         where = getattr(self.settings, "base_url", None) or os.environ.get("OPENAI_BASE_URL") or "the OpenAI API"
         try:
             response = self.client().chat.completions.parse(**kwargs)
-        except openai.LengthFinishReasonError:
-            raise PostGenerationError(f"{what}: the model hit its output token limit before finishing; rerun, or use a model with a larger output limit") from None
-        except openai.ContentFilterFinishReasonError:
-            raise PostGenerationError(f"{what}: the service's content filter stopped the answer; rerun or edit the post by hand") from None
+        except openai.LengthFinishReasonError as exc:
+            raise PostGenerationError(f"{what}: the model hit its output token limit before finishing; rerun, or use a model with a larger output limit",
+                                      usage=_usage(getattr(exc, "completion", None))) from None
+        except openai.ContentFilterFinishReasonError as exc:
+            raise PostGenerationError(f"{what}: the service's content filter stopped the answer; rerun or edit the post by hand",
+                                      usage=_usage(getattr(exc, "completion", None))) from None
         except openai.AuthenticationError:
             raise GeneratorError(f"{where} refused OPENAI_API_KEY (401): check the key, or unset it to use the offline generator") from None
         except openai.PermissionDeniedError as exc:
@@ -180,9 +182,9 @@ class OpenAIGenerator(Generator):
         message = choices[0].message
         usage = _usage(response)
         if getattr(message, "refusal", None):
-            raise PostGenerationError(f"{what}: the model refused: {message.refusal}")
+            raise PostGenerationError(f"{what}: the model refused: {message.refusal}", usage=usage)
         if message.parsed is None:
-            raise PostGenerationError(f"{what}: the answer did not match the expected structure; rerun")
+            raise PostGenerationError(f"{what}: the answer did not match the expected structure; rerun", usage=usage)
         return message.parsed, usage
 
     def brief(self, video: Video) -> tuple[Brief, Usage]:
