@@ -116,3 +116,26 @@ def test_a_cut_off_call_still_counts_its_tokens(config):
     assert post.state == PostState.failed and "output token limit" in post.errors[0].message
     assert post.usage is not None and post.usage.calls == 1 and post.usage.completion_tokens > 0
     assert run.usage.calls == 2
+
+
+# --------------------------------------------------------------------------- secrets
+
+
+@pytest.mark.vcr
+def test_an_error_that_echoes_the_key_never_shows_it(config, tmp_path):
+    """Some OpenAI-compatible proxies quote the key in their errors; a post's problem lands in runs/."""
+    from postgen.pipeline import save_run
+
+    config.runs_dir = str(tmp_path / "runs")
+    run = _generate(config)
+    message = run.post("x-hormozi").errors[0].message
+    assert "rate limited (429)" in message and "Budget exceeded for key" in message
+    assert "test-key" not in message and "OPENAI_API_KEY" in message
+    assert "test-key" not in save_run(config, run).read_text(encoding="utf-8")
+
+
+@pytest.mark.vcr
+def test_a_fatal_error_that_echoes_the_key_never_shows_it(config):
+    with pytest.raises(GeneratorError, match=r"rejected the request \(400\)") as info:
+        _generate(config)
+    assert "test-key" not in str(info.value)

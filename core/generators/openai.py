@@ -212,13 +212,18 @@ def _usage(response: Any) -> Usage:
 
 
 def _short(exc: Exception) -> str:
-    """The service's own error message, without the request dump."""
+    """The service's own error message, without the request dump, and never the key
+    (some OpenAI-compatible proxies quote it; the message goes to the screen and runs/)."""
     body = getattr(exc, "body", None)
+    text = str(exc)
     if isinstance(body, dict):
         inner = body.get("error") if isinstance(body.get("error"), dict) else body
         if inner.get("message"):
-            return str(inner["message"])[:200]
-    return str(exc)[:200]
+            text = str(inner["message"])
+    key = os.environ.get("OPENAI_API_KEY") or ""
+    if len(key) >= 8:  # a local server's placeholder key ("x") is no secret, and replacing it would garble the text
+        text = text.replace(key, "<OPENAI_API_KEY>")
+    return text[:200]
 
 
 @hookimpl
