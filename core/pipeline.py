@@ -89,7 +89,7 @@ def _platforms(config) -> tuple[list[str], list[str]]:
     from .config import ConfigError
     from .registry import connectors
 
-    enabled = list(config.platforms.enabled)
+    enabled = list(dict.fromkeys(config.platforms.enabled))  # listed twice: still one post per framework
     present = [p for p in enabled if p in connectors]
     absent = [p for p in enabled if p not in connectors]
     if not present:

@@ -139,3 +139,17 @@ def test_a_fatal_error_that_echoes_the_key_never_shows_it(config):
     with pytest.raises(GeneratorError, match=r"rejected the request \(400\)") as info:
         _generate(config)
     assert "test-key" not in str(info.value)
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+def test_a_name_listed_twice_makes_one_post_and_a_run_file_that_loads(tmp_path):
+    from postgen import runfile
+    from postgen.pipeline import generate, save_run
+
+    config = parse_config({"generator": {"name": "offline"}, "runs_dir": str(tmp_path / "runs"),
+                           "frameworks": ["hormozi", "naval", "hormozi"], "platforms": {"enabled": ["x", "x"]}})
+    run = generate(config, sample_video())
+    assert [p.id for p in run.posts] == ["x-hormozi", "x-naval"]
+    assert [p.id for p in runfile.load(save_run(config, run)).posts] == ["x-hormozi", "x-naval"]
