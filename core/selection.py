@@ -183,7 +183,7 @@ def choose(config: Config, video: str | None = None) -> Selected:
     If the picked video cannot be fetched (private, deleted, no transcript while one is
     required), the next candidate is tried, up to MAX_FETCH_ATTEMPTS, each failure a warning.
     """
-    if video:
+    if video is not None:  # --video "" (an unset variable in a script) is an error, not "pick one"
         return _chosen_by_user(config, video)
     p = plan(config)
     warnings = list(p.warnings)

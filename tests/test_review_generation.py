@@ -153,3 +153,12 @@ def test_a_name_listed_twice_makes_one_post_and_a_run_file_that_loads(tmp_path):
     run = generate(config, sample_video())
     assert [p.id for p in run.posts] == ["x-hormozi", "x-naval"]
     assert [p.id for p in runfile.load(save_run(config, run)).posts] == ["x-hormozi", "x-naval"]
+
+
+def test_an_empty_video_option_is_an_error_not_an_automatic_pick(cli, counted_briefs):
+    """`postgen run --video "$URL"` with URL unset must not quietly write about another video."""
+    for empty in ("", "   "):
+        result = cli("run", "--dry-run", "--video", empty)
+        assert result.exit_code == 2, result.output
+        assert "--video" in result.output and "empty" in result.output
+    assert counted_briefs == []
