@@ -191,7 +191,7 @@ def choose(config: Config, video: str | None = None) -> Selected:
     for attempt, item in enumerate(p.eligible[:MAX_FETCH_ATTEMPTS]):
         source = sources[item.source_label]
         try:
-            fetched = source.fetch(item.candidate)
+            fetched = _usable(config, source.fetch(item.candidate))
         except SourceError as exc:
             warnings.append(f"{item.source_label}: skipped video {item.candidate.video_id}: {exc}")
             continue
@@ -212,6 +212,14 @@ def choose(config: Config, video: str | None = None) -> Selected:
     raise SourceError(
         f"no video to pick: {summary}. Add videos to a source in postgen.toml or pass --video URL. 'postgen next' shows why."
     )
+
+
+def _usable(config: Config, video: Video) -> Video:
+    """The fetched video, unless a transcript is required and it has none (built-in sources
+    refuse it themselves; a plugin source may not know the option)."""
+    if config.selection.require_transcript and not (video.transcript or "").strip():
+        raise SourceError(f"no transcript for video {video.id}; [selection] require_transcript = true, so it cannot be used")
+    return video
 
 
 def _chosen_by_user(config: Config, text: str) -> Selected:
@@ -244,7 +252,7 @@ def _chosen_by_user(config: Config, text: str) -> Selected:
     done = done_video_ids(config.runs_path)
     if cand.video_id in done:
         warnings.append(f"video {cand.video_id} already has a run ({done[cand.video_id].name}); --video makes another")
-    fetched = source.fetch(cand)
+    fetched = _usable(config, source.fetch(cand))
     warnings.extend(_drain(source))
     return Selected(video=fetched, reason=f"chosen with --video ({label})", warnings=warnings)
 

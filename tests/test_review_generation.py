@@ -162,3 +162,48 @@ def test_an_empty_video_option_is_an_error_not_an_automatic_pick(cli, counted_br
         assert result.exit_code == 2, result.output
         assert "--video" in result.output and "empty" in result.output
     assert counted_briefs == []
+
+
+# --------------------------------------------------------------------------- selection
+
+
+def _install_source(cls) -> None:
+    import types
+
+    from postgen import hookimpl, registry
+    from postgen.plugins import get_plugin_manager, reset_plugin_manager
+
+    module = types.ModuleType("fake_sources")
+
+    @hookimpl
+    def postgen_register_sources(register):
+        register(cls)
+
+    module.postgen_register_sources = postgen_register_sources
+    reset_plugin_manager()
+    get_plugin_manager().register(module, name="fake_sources")
+    registry.reset()
+
+
+def test_require_transcript_holds_for_a_plugin_source_that_ignores_it():
+    """A third-party source need not know the option: selection itself refuses the video."""
+    from postgen.selection import choose
+    from postgen.source import Candidate, Source, SourceError
+
+    class Podcast(Source):
+        name = "podcast"
+
+        def candidates(self):
+            return [Candidate(video_id="episode-1", url="https://example.com/1", title="Episode 1")]
+
+        def fetch(self, candidate):
+            return sample_video(id=candidate.video_id, transcript=None)
+
+    _install_source(Podcast)
+    config = parse_config({"sources": [{"type": "podcast"}, {"type": "local", "path": "builtin:sample"}],
+                           "selection": {"require_transcript": True}})
+    chosen = choose(config)
+    assert chosen.video.id == "sample-birthday-paradox"
+    assert any("episode-1" in w and "require_transcript" in w for w in chosen.warnings)
+    with pytest.raises(SourceError, match="require_transcript"):
+        choose(config, "episode-1")
