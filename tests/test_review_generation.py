@@ -207,3 +207,11 @@ def test_require_transcript_holds_for_a_plugin_source_that_ignores_it():
     assert any("episode-1" in w and "require_transcript" in w for w in chosen.warnings)
     with pytest.raises(SourceError, match="require_transcript"):
         choose(config, "episode-1")
+
+
+@pytest.mark.vcr
+def test_an_exhausted_quota_stops_the_run_with_a_billing_hint(config):
+    """429 insufficient_quota is not a rate limit: waiting or lowering concurrency never fixes it."""
+    with pytest.raises(GeneratorError, match="quota") as info:
+        _generate(config)
+    assert "billing" in str(info.value) and "concurrency" not in str(info.value)

@@ -156,6 +156,9 @@ class OpenAIGenerator(Generator):
         except openai.NotFoundError:
             raise GeneratorError(f"{where} has no model {self.model!r} (404): fix [generator] model in postgen.toml") from None
         except openai.RateLimitError as exc:
+            if getattr(exc, "code", None) == "insufficient_quota":  # no wait fixes it: stop the run
+                raise GeneratorError(f"{where}: the account behind OPENAI_API_KEY is out of quota (429 insufficient_quota); "
+                                     "add credit or check the plan's billing, or use [generator] name = \"offline\"") from None
             retries = getattr(self.settings, "max_retries", 2)
             raise PostGenerationError(
                 f"{what}: rate limited (429) after {retries} retries ({_short(exc)}); wait a minute and rerun, "
