@@ -215,3 +215,14 @@ def test_an_exhausted_quota_stops_the_run_with_a_billing_hint(config):
     with pytest.raises(GeneratorError, match="quota") as info:
         _generate(config)
     assert "billing" in str(info.value) and "concurrency" not in str(info.value)
+
+
+def test_an_embedded_playlist_is_not_a_video_called_videoseries():
+    """`/embed/videoseries?list=…` is how YouTube embeds a playlist; "videoseries" is 11 letters."""
+    from postgen.sources.youtube import video_id
+
+    for url in ("https://www.youtube.com/embed/videoseries?list=PLrAXtmErZgOeiKm4sgNOknGvNjby9efdf",
+                "youtube-nocookie.com/embed/videoseries?list=PL1234567890"):
+        with pytest.raises(ValueError, match="playlist"):
+            video_id(url)
+    assert video_id("https://www.youtube.com/embed/dQw4w9WgXcQ?list=PL1234567890") == "dQw4w9WgXcQ"
