@@ -8,6 +8,7 @@ One failing source is a warning; the others still serve. `plan()` lists, `choose
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -19,6 +20,7 @@ from .source import Candidate, Source, SourceError
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Config
 
+_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what a run file name can hold (YouTube ids, local ids)
 MAX_FETCH_ATTEMPTS = 5  # candidates tried in order when the chosen one cannot be fetched
 
 
@@ -215,8 +217,11 @@ def choose(config: Config, video: str | None = None) -> Selected:
 
 
 def _usable(config: Config, video: Video) -> Video:
-    """The fetched video, unless a transcript is required and it has none (built-in sources
-    refuse it themselves; a plugin source may not know the option)."""
+    """The fetched video, unless its id cannot name a run file, or a transcript is required and
+    it has none (built-in sources see to both themselves; a plugin source may not)."""
+    if not _SAFE_ID.fullmatch(video.id):
+        raise SourceError(f"video id {video.id!r} cannot name a run file (<date>-<id>.md): the source must give "
+                          "1-64 characters of A-Z a-z 0-9 _ -")
     if config.selection.require_transcript and not (video.transcript or "").strip():
         raise SourceError(f"no transcript for video {video.id}; [selection] require_transcript = true, so it cannot be used")
     return video

@@ -226,3 +226,26 @@ def test_an_embedded_playlist_is_not_a_video_called_videoseries():
         with pytest.raises(ValueError, match="playlist"):
             video_id(url)
     assert video_id("https://www.youtube.com/embed/dQw4w9WgXcQ?list=PL1234567890") == "dQw4w9WgXcQ"
+
+
+def test_a_plugin_video_id_that_cannot_name_a_run_file_is_refused(isolated):
+    """"show/ep-1" would write runs/<date>-show/ep-1.md, a file selection never sees: picked forever."""
+    from postgen.selection import choose
+    from postgen.source import Candidate, Source, SourceError
+
+    class Podcast(Source):
+        name = "podcast"
+
+        def candidates(self):
+            return [Candidate(video_id="show/ep-1", url="https://example.com/1", title="Episode 1")]
+
+        def fetch(self, candidate):
+            return sample_video(id=candidate.video_id)
+
+    _install_source(Podcast)
+    config = parse_config({"sources": [{"type": "podcast"}, {"type": "local", "path": "builtin:sample"}]})
+    chosen = choose(config)
+    assert chosen.video.id == "sample-birthday-paradox"
+    assert any("show/ep-1" in w and "run file" in w for w in chosen.warnings)
+    with pytest.raises(SourceError, match="run file"):
+        choose(config, "show/ep-1")
