@@ -249,3 +249,38 @@ def test_a_plugin_video_id_that_cannot_name_a_run_file_is_refused(isolated):
     assert any("show/ep-1" in w and "run file" in w for w in chosen.warnings)
     with pytest.raises(SourceError, match="run file"):
         choose(config, "show/ep-1")
+
+
+# --------------------------------------------------------------------------- against a live server
+
+
+@pytest.fixture
+def fake_server(monkeypatch):
+    """bench/fake_openai.py on 127.0.0.1 (loopback only), every draft body 60 words long."""
+    import sys
+
+    from conftest import ROOT
+
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    fake_openai = __import__("fake_openai")
+    monkeypatch.setitem(fake_openai.SAMPLE_STRINGS, "body", " ".join(["overlong"] * 60))
+    with fake_openai.FakeOpenAI(latency=0) as server:
+        monkeypatch.setenv("OPENAI_API_KEY", "test-key")
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        yield server
+    sys.modules.pop("fake_openai", None)
+
+
+def test_an_x_post_too_long_every_time_ends_failed_never_ready(cli, isolated, fake_server):
+    from postgen import runfile
+
+    (isolated / "postgen.toml").write_text(
+        '[generator]\nname = "openai"\nrepair_rounds = 2\nmax_retries = 0\n'
+        '[platforms]\nenabled = ["x"]\n', encoding="utf-8")
+    result = cli("run", "--dry-run")
+    assert result.exit_code == 1, result.output
+    run = runfile.load(runfile.list_runs(isolated / "runs")[0])
+    assert len(run.posts) == 5
+    assert all(p.state.value == "failed" and p.repairs == 2 and p.errors[0].code == "too_long" for p in run.posts)
+    assert len(fake_server.requests) == 1 + 5 * 3  # the brief, then each post's draft and two repairs
+    assert "0 of 5 ready, 5 failed" in result.output
