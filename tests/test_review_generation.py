@@ -284,3 +284,9 @@ def test_an_x_post_too_long_every_time_ends_failed_never_ready(cli, isolated, fa
     assert all(p.state.value == "failed" and p.repairs == 2 and p.errors[0].code == "too_long" for p in run.posts)
     assert len(fake_server.requests) == 1 + 5 * 3  # the brief, then each post's draft and two repairs
     assert "0 of 5 ready, 5 failed" in result.output
+
+
+@pytest.mark.vcr
+def test_a_408_request_timeout_fails_the_post_not_the_run(config):
+    """408 is a timeout the client itself retries, like 429 and 5xx: one post fails, the run goes on."""
+    _failed_with(_generate(config), "408")

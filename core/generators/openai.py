@@ -173,6 +173,8 @@ class OpenAIGenerator(Generator):
         except openai.BadRequestError as exc:
             raise GeneratorError(f"{where} rejected the request (400): {_short(exc)}") from None
         except openai.APIStatusError as exc:
+            if exc.status_code in (408, 409):  # transient, like 429 and 5xx (the client retries them all)
+                raise PostGenerationError(f"{what}: {where} answered {exc.status_code} after retries ({_short(exc)}); rerun") from None
             raise GeneratorError(f"{where} answered {exc.status_code}: {_short(exc)}") from None
         except openai.OpenAIError as exc:
             raise GeneratorError(f"{where}: {_short(exc)}") from None
