@@ -270,7 +270,7 @@ def _configured(config: Config, vid: str) -> tuple[Source | None, Candidate | No
                 if cand.video_id == vid:
                     _drain(source)
                     return source, cand, label
-        except SourceError:
+        except Exception:  # noqa: BLE001 - down, or a third-party source's bug: as in plan(), the others still serve
             pass
         _drain(source)
     return None, None, ""

@@ -290,3 +290,17 @@ def test_an_x_post_too_long_every_time_ends_failed_never_ready(cli, isolated, fa
 def test_a_408_request_timeout_fails_the_post_not_the_run(config):
     """408 is a timeout the client itself retries, like 429 and 5xx: one post fails, the run goes on."""
     _failed_with(_generate(config), "408")
+
+
+def test_video_override_survives_a_plugin_source_that_crashes(monkeypatch):
+    """`run` without --video already tolerates a broken source; `run --video` must too."""
+    from postgen.selection import choose
+    from postgen.sources.youtube import YouTubeSource
+
+    def boom(self):
+        raise RuntimeError("plugin bug")
+
+    monkeypatch.setattr(YouTubeSource, "candidates", boom)
+    config = parse_config({"sources": [{"type": "youtube", "videos": ["aircAruvnKk"]},
+                                       {"type": "local", "path": "builtin:sample"}]})
+    assert choose(config, "sample-birthday-paradox").video.id == "sample-birthday-paradox"
