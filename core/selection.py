@@ -197,6 +197,10 @@ def choose(config: Config, video: str | None = None) -> Selected:
         except SourceError as exc:
             warnings.append(f"{item.source_label}: skipped video {item.candidate.video_id}: {exc}")
             continue
+        except Exception as exc:  # noqa: BLE001 - a source's bug (or a scraper broken by a page change)
+            warnings.append(f"{item.source_label}: skipped video {item.candidate.video_id}: "
+                            f"fetch failed unexpectedly: {type(exc).__name__}: {exc}")
+            continue
         finally:
             warnings.extend(_drain(source))
         reason = item.reason if attempt == 0 else f"{_why(item, p.policy)} (earlier candidates failed)"

@@ -304,3 +304,24 @@ def test_video_override_survives_a_plugin_source_that_crashes(monkeypatch):
     config = parse_config({"sources": [{"type": "youtube", "videos": ["aircAruvnKk"]},
                                        {"type": "local", "path": "builtin:sample"}]})
     assert choose(config, "sample-birthday-paradox").video.id == "sample-birthday-paradox"
+
+
+def test_a_fetch_that_crashes_passes_the_turn_to_the_next_video():
+    """Like a source that fails to list, a fetch that raises something unexpected is a warning."""
+    from postgen.selection import choose
+    from postgen.source import Candidate, Source
+
+    class Broken(Source):
+        name = "broken"
+
+        def candidates(self):
+            return [Candidate(video_id="ep-1", url="https://example.com/1")]
+
+        def fetch(self, candidate):
+            raise KeyError("captionTracks")  # the kind of thing a scraper raises when a page changes
+
+    _install_source(Broken)
+    config = parse_config({"sources": [{"type": "broken"}, {"type": "local", "path": "builtin:sample"}]})
+    chosen = choose(config)
+    assert chosen.video.id == "sample-birthday-paradox"
+    assert any("ep-1" in w and "KeyError" in w for w in chosen.warnings)
