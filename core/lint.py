@@ -65,8 +65,9 @@ def _number_in(norm: str, support: str) -> bool:
         return norm in support
     digits, suffix = m.groups()
     pattern = rf"(?<![\d.]){re.escape(digits)}(?!\d|\.\d)"
-    if suffix:
-        pattern += rf"\s?{re.escape(suffix)}(?![a-z])"
+    if suffix:  # "40k" is backed by "40k" or "40 thousand", "2m" by "2 million"
+        spelled = {"k": "k|thousand", "m": "m|mn|million", "b": "b|bn|billion"}.get(suffix, re.escape(suffix))
+        pattern += rf"\s?(?:{spelled})(?![a-z])"
     return re.search(pattern, support, re.IGNORECASE) is not None
 
 

@@ -104,5 +104,5 @@ def test_a_number_inside_another_number_does_not_support_a_claim():
 
 
 def test_the_same_number_written_with_separators_still_supports():
-    support = "after 60,000 images, about 98% right; it costs $40k and takes 1.5 hours"
-    assert unsupported_claims("60000 images, 98%, $40K, 1.5 hours.", support) == []
+    support = "after 60,000 images, about 98% right; it costs $40k and takes 1.5 hours; 2 million users, 3 thousand sales"
+    assert unsupported_claims("60000 images, 98%, $40K, 1.5 hours, 2M users, 3K sales.", support) == []
