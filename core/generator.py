@@ -37,7 +37,12 @@ class GeneratorError(Exception):
 
 class PostGenerationError(GeneratorError):
     """A failure limited to one post (refusal, length cut-off, rate limit after retries):
-    that post is saved `failed` with the message, the rest of the run goes on."""
+    that post is saved `failed` with the message, the rest of the run goes on.
+    `usage` is what the failed call was billed, when the service said (a refusal still costs)."""
+
+    def __init__(self, message: str = "", usage: Usage | None = None):
+        super().__init__(message)
+        self.usage = usage
 
 
 class Generator:

@@ -58,9 +58,22 @@ def _normal(num: str) -> str:
     return num.lower().replace("$", "").replace(",", "").replace(" ", "").rstrip(".")
 
 
+def _number_in(norm: str, support: str) -> bool:
+    """`norm` ("20", "40k", "98%") as a whole number of `support`: 2024 or 120 does not back "20"."""
+    m = re.fullmatch(r"([\d.]+)(.*)", norm)
+    if not m:
+        return norm in support
+    digits, suffix = m.groups()
+    pattern = rf"(?<![\d.]){re.escape(digits)}(?!\d|\.\d)"
+    if suffix:  # "40k" is backed by "40k" or "40 thousand", "2m" by "2 million"
+        spelled = {"k": "k|thousand", "m": "m|mn|million", "b": "b|bn|billion"}.get(suffix, re.escape(suffix))
+        pattern += rf"\s?(?:{spelled})(?![a-z])"
+    return re.search(pattern, support, re.IGNORECASE) is not None
+
+
 def unsupported_claims(text: str, support: str) -> list[str]:
     """Numbers and number-claims in `text` that `support` does not contain."""
-    support_norm = re.sub(r"[\s,$]", "", support)
+    support_norm = re.sub(r"(?<=\d),(?=\d)|\$", "", support)  # 40,000 -> 40000, $40k -> 40k
     found: list[str] = []
     for m in CLAIM.finditer(text):
         num, unit = m.group("num"), m.group("unit")
@@ -73,7 +86,7 @@ def unsupported_claims(text: str, support: str) -> list[str]:
         if word.isalpha():
             ok = re.search(rf"\b{re.escape(phrase.lower())}\b", support) is not None
         else:
-            ok = _normal(num) in support_norm
+            ok = _number_in(_normal(num), support_norm)
         if not ok:
             found.append(phrase)
     return found

@@ -89,7 +89,7 @@ def _platforms(config) -> tuple[list[str], list[str]]:
     from .config import ConfigError
     from .registry import connectors
 
-    enabled = list(config.platforms.enabled)
+    enabled = list(dict.fromkeys(config.platforms.enabled))  # listed twice: still one post per framework
     present = [p for p in enabled if p in connectors]
     absent = [p for p in enabled if p not in connectors]
     if not present:
@@ -176,6 +176,8 @@ def generate(
                 _apply(post, draft)
                 errors = [p for p in check_post(post, run, connector) if p.severity == "error"]
         except PostGenerationError as exc:
+            if exc.usage is not None:  # the failed call was billed all the same
+                spent = spent + meter.add(exc.usage)
             post.problems = [Problem(severity="error", code="generator", message=str(exc))]
             post.state = PostState.failed
         if spent.calls or spent.prompt_tokens:
@@ -217,6 +219,19 @@ def settle(run: Run, connectors: dict) -> None:
         post.state = PostState.failed if post.errors else PostState.ready
 
 
+def _refuse_existing(path: Path, replace: bool) -> None:
+    """A run file is replaced only with --force, and never once it has published posts."""
+    from . import runfile
+
+    if path.exists():
+        old = runfile.load(path)
+        started = [p.id for p in old.posts if p.state in (PostState.publishing, PostState.published)]
+        if started:
+            raise GeneratorError(f"{path} already has published posts ({', '.join(started)}); it is kept as it is")
+        if not replace:
+            raise GeneratorError(f"{path} already exists: review it, or rerun with --force to replace it")
+
+
 def save_run(config, run: Run, *, replace: bool = False) -> Path:
     """Schedule and save the run, then tell plugins. Never overwrites a run that published."""
     from . import runfile, schedule
@@ -225,13 +240,7 @@ def save_run(config, run: Run, *, replace: bool = False) -> Path:
     path = runfile.path_for(config.runs_path, run)
     path.parent.mkdir(parents=True, exist_ok=True)
     with runfile.locked(path):
-        if path.exists():
-            old = runfile.load(path)
-            started = [p.id for p in old.posts if p.state in (PostState.publishing, PostState.published)]
-            if started:
-                raise GeneratorError(f"{path} already has published posts ({', '.join(started)}); it is kept as it is")
-            if not replace:
-                raise GeneratorError(f"{path} already exists: review it, or rerun with --force to replace it")
+        _refuse_existing(path, replace)
         schedule.assign(run, config)
         runfile.save(path, run)
     fire(Event("run_saved", run_id=run.id, message=str(path),
@@ -249,6 +258,8 @@ def run_pipeline(config, video_ref: str | None = None, *, on_start=None, on_post
     gen = pick_generator(config)
     total = len(_platforms(config)[0]) * len(selected(config))  # fail on bad config before fetching
     chosen = choose(config, video_ref)
+    # Before any generator call: the brief and drafts cost money, and save_run would refuse anyway.
+    _refuse_existing(Path(config.runs_path) / f"{Run.make_id(chosen.video.id)}.md", replace)
     if on_start:
         on_start(gen, chosen, total)
     run = generate(config, chosen.video, generator=gen, on_post=on_post, warnings=chosen.warnings)

@@ -8,6 +8,7 @@ One failing source is a warning; the others still serve. `plan()` lists, `choose
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -19,6 +20,7 @@ from .source import Candidate, Source, SourceError
 if TYPE_CHECKING:  # pragma: no cover
     from .config import Config
 
+_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what a run file name can hold (YouTube ids, local ids)
 MAX_FETCH_ATTEMPTS = 5  # candidates tried in order when the chosen one cannot be fetched
 
 
@@ -183,7 +185,7 @@ def choose(config: Config, video: str | None = None) -> Selected:
     If the picked video cannot be fetched (private, deleted, no transcript while one is
     required), the next candidate is tried, up to MAX_FETCH_ATTEMPTS, each failure a warning.
     """
-    if video:
+    if video is not None:  # --video "" (an unset variable in a script) is an error, not "pick one"
         return _chosen_by_user(config, video)
     p = plan(config)
     warnings = list(p.warnings)
@@ -191,9 +193,13 @@ def choose(config: Config, video: str | None = None) -> Selected:
     for attempt, item in enumerate(p.eligible[:MAX_FETCH_ATTEMPTS]):
         source = sources[item.source_label]
         try:
-            fetched = source.fetch(item.candidate)
+            fetched = _usable(config, source.fetch(item.candidate))
         except SourceError as exc:
             warnings.append(f"{item.source_label}: skipped video {item.candidate.video_id}: {exc}")
+            continue
+        except Exception as exc:  # noqa: BLE001 - a source's bug (or a scraper broken by a page change)
+            warnings.append(f"{item.source_label}: skipped video {item.candidate.video_id}: "
+                            f"fetch failed unexpectedly: {type(exc).__name__}: {exc}")
             continue
         finally:
             warnings.extend(_drain(source))
@@ -212,6 +218,17 @@ def choose(config: Config, video: str | None = None) -> Selected:
     raise SourceError(
         f"no video to pick: {summary}. Add videos to a source in postgen.toml or pass --video URL. 'postgen next' shows why."
     )
+
+
+def _usable(config: Config, video: Video) -> Video:
+    """The fetched video, unless its id cannot name a run file, or a transcript is required and
+    it has none (built-in sources see to both themselves; a plugin source may not)."""
+    if not _SAFE_ID.fullmatch(video.id):
+        raise SourceError(f"video id {video.id!r} cannot name a run file (<date>-<id>.md): the source must give "
+                          "1-64 characters of A-Z a-z 0-9 _ -")
+    if config.selection.require_transcript and not (video.transcript or "").strip():
+        raise SourceError(f"no transcript for video {video.id}; [selection] require_transcript = true, so it cannot be used")
+    return video
 
 
 def _chosen_by_user(config: Config, text: str) -> Selected:
@@ -244,7 +261,7 @@ def _chosen_by_user(config: Config, text: str) -> Selected:
     done = done_video_ids(config.runs_path)
     if cand.video_id in done:
         warnings.append(f"video {cand.video_id} already has a run ({done[cand.video_id].name}); --video makes another")
-    fetched = source.fetch(cand)
+    fetched = _usable(config, source.fetch(cand))
     warnings.extend(_drain(source))
     return Selected(video=fetched, reason=f"chosen with --video ({label})", warnings=warnings)
 
@@ -257,7 +274,7 @@ def _configured(config: Config, vid: str) -> tuple[Source | None, Candidate | No
                 if cand.video_id == vid:
                     _drain(source)
                     return source, cand, label
-        except SourceError:
+        except Exception:  # noqa: BLE001 - down, or a third-party source's bug: as in plan(), the others still serve
             pass
         _drain(source)
     return None, None, ""

@@ -93,7 +93,8 @@ def selected(config) -> list[Framework]:
     from postgen.config import ConfigError
 
     every = available(config)
-    names = list(config.frameworks) if config is not None and config.frameworks else list(every)
+    # A name listed twice is one framework: two posts with one id would make an unloadable run file.
+    names = list(dict.fromkeys(config.frameworks)) if config is not None and config.frameworks else list(every)
     unknown = [n for n in names if n not in every]
     if unknown:
         raise ConfigError(f"frameworks: unknown {', '.join(map(repr, unknown))} (known: {', '.join(every)})")

@@ -94,3 +94,15 @@ def test_lints_are_only_ever_warnings():
     run = _run(post, _post("x", "naval", post.body))
     problems = lint_post(post, run)
     assert problems and {p.severity for p in problems} == {"warning"}
+
+
+def test_a_number_inside_another_number_does_not_support_a_claim():
+    """"20 minutes" is not backed by 2024 or 120, "$40K" not by "40 kilos", "5 steps" not by 15."""
+    support = "in 2024 she spoke to 120 people, sold 40 kilos of coffee and had 15 customers"
+    found = unsupported_claims("Learn it in 20 minutes. It made $40K. 5 steps to win.", support)
+    assert found == ["20 minutes", "$40K", "5 steps"]
+
+
+def test_the_same_number_written_with_separators_still_supports():
+    support = "after 60,000 images, about 98% right; it costs $40k and takes 1.5 hours; 2 million users, 3 thousand sales"
+    assert unsupported_claims("60000 images, 98%, $40K, 1.5 hours, 2M users, 3K sales.", support) == []

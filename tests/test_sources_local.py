@@ -85,3 +85,12 @@ def test_missing_path_and_unknown_builtin(tmp_path):
         LocalSource({"path": "gone.md"}, base_dir=tmp_path).candidates()
     with pytest.raises(SourceError, match="builtin:sample"):
         LocalSource({"path": "builtin:nothing"}).candidates()
+
+
+def test_one_bad_file_in_a_folder_is_a_warning_and_the_others_still_serve(tmp_path):
+    """Like a bad queue line: a folder of ten talks is not lost to one typo."""
+    (tmp_path / "a.yaml").write_text("url: https://example.com/a\ntitle: [unclosed\n", encoding="utf-8")
+    (tmp_path / "b.yaml").write_text("url: https://example.com/b\ntitle: B\nnotes: words\n", encoding="utf-8")
+    src = LocalSource({"path": "."}, base_dir=tmp_path)
+    assert [c.video_id for c in src.candidates()] == ["b"]
+    assert len(src.warnings) == 1 and "a.yaml" in src.warnings[0] and "skipped" in src.warnings[0]

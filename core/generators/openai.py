@@ -143,10 +143,12 @@ class OpenAIGenerator(Generator):
         where = getattr(self.settings, "base_url", None) or os.environ.get("OPENAI_BASE_URL") or "the OpenAI API"
         try:
             response = self.client().chat.completions.parse(**kwargs)
-        except openai.LengthFinishReasonError:
-            raise PostGenerationError(f"{what}: the model hit its output token limit before finishing; rerun, or use a model with a larger output limit") from None
-        except openai.ContentFilterFinishReasonError:
-            raise PostGenerationError(f"{what}: the service's content filter stopped the answer; rerun or edit the post by hand") from None
+        except openai.LengthFinishReasonError as exc:
+            raise PostGenerationError(f"{what}: the model hit its output token limit before finishing; rerun, or use a model with a larger output limit",
+                                      usage=_usage(getattr(exc, "completion", None))) from None
+        except openai.ContentFilterFinishReasonError as exc:
+            raise PostGenerationError(f"{what}: the service's content filter stopped the answer; rerun or edit the post by hand",
+                                      usage=_usage(getattr(exc, "completion", None))) from None
         except openai.AuthenticationError:
             raise GeneratorError(f"{where} refused OPENAI_API_KEY (401): check the key, or unset it to use the offline generator") from None
         except openai.PermissionDeniedError as exc:
@@ -154,6 +156,9 @@ class OpenAIGenerator(Generator):
         except openai.NotFoundError:
             raise GeneratorError(f"{where} has no model {self.model!r} (404): fix [generator] model in postgen.toml") from None
         except openai.RateLimitError as exc:
+            if getattr(exc, "code", None) == "insufficient_quota":  # no wait fixes it: stop the run
+                raise GeneratorError(f"{where}: the account behind OPENAI_API_KEY is out of quota (429 insufficient_quota); "
+                                     "add credit or check the plan's billing, or use [generator] name = \"offline\"") from None
             retries = getattr(self.settings, "max_retries", 2)
             raise PostGenerationError(
                 f"{what}: rate limited (429) after {retries} retries ({_short(exc)}); wait a minute and rerun, "
@@ -168,15 +173,23 @@ class OpenAIGenerator(Generator):
         except openai.BadRequestError as exc:
             raise GeneratorError(f"{where} rejected the request (400): {_short(exc)}") from None
         except openai.APIStatusError as exc:
+            if exc.status_code in (408, 409):  # transient, like 429 and 5xx (the client retries them all)
+                raise PostGenerationError(f"{what}: {where} answered {exc.status_code} after retries ({_short(exc)}); rerun") from None
             raise GeneratorError(f"{where} answered {exc.status_code}: {_short(exc)}") from None
         except openai.OpenAIError as exc:
             raise GeneratorError(f"{where}: {_short(exc)}") from None
-        message = response.choices[0].message
+        except (ValueError, AttributeError) as exc:  # not the JSON asked for: a bad body (ValueError), a non-JSON
+            # content type (the client hands back text), a message off the schema (pydantic errors are ValueErrors)
+            raise PostGenerationError(f"{what}: {where} sent an answer that is not the expected JSON ({type(exc).__name__}); rerun") from None
+        choices = getattr(response, "choices", None)
+        if not choices:
+            raise PostGenerationError(f"{what}: {where} sent no answer (no choices); rerun")
+        message = choices[0].message
         usage = _usage(response)
         if getattr(message, "refusal", None):
-            raise PostGenerationError(f"{what}: the model refused: {message.refusal}")
+            raise PostGenerationError(f"{what}: the model refused: {message.refusal}", usage=usage)
         if message.parsed is None:
-            raise PostGenerationError(f"{what}: the answer did not match the expected structure; rerun")
+            raise PostGenerationError(f"{what}: the answer did not match the expected structure; rerun", usage=usage)
         return message.parsed, usage
 
     def brief(self, video: Video) -> tuple[Brief, Usage]:
@@ -204,13 +217,18 @@ def _usage(response: Any) -> Usage:
 
 
 def _short(exc: Exception) -> str:
-    """The service's own error message, without the request dump."""
+    """The service's own error message, without the request dump, and never the key
+    (some OpenAI-compatible proxies quote it; the message goes to the screen and runs/)."""
     body = getattr(exc, "body", None)
+    text = str(exc)
     if isinstance(body, dict):
         inner = body.get("error") if isinstance(body.get("error"), dict) else body
         if inner.get("message"):
-            return str(inner["message"])[:200]
-    return str(exc)[:200]
+            text = str(inner["message"])
+    key = os.environ.get("OPENAI_API_KEY") or ""
+    if len(key) >= 8:  # a local server's placeholder key ("x") is no secret, and replacing it would garble the text
+        text = text.replace(key, "<OPENAI_API_KEY>")
+    return text[:200]
 
 
 @hookimpl

@@ -153,8 +153,15 @@ class LocalSource(Source):
 
     def candidates(self) -> list[Candidate]:
         out = []
-        for path in self.files():
-            video = to_video(read_video_file(path), path)
+        files = self.files()
+        for path in files:
+            try:
+                video = to_video(read_video_file(path), path)
+            except SourceError as exc:
+                if len(files) == 1:
+                    raise
+                self.warnings.append(f"{exc}; skipped")  # one bad file of a folder: the others still serve
+                continue
             if video.id in self._videos:
                 self.warnings.append(f"local video {path}: id {video.id!r} appears twice; skipped")
                 continue

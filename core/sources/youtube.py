@@ -75,7 +75,7 @@ def _from_youtube_path(raw: str, segments: list[str], query: dict[str, list[str]
         if "v" not in query:
             raise ValueError(f"no video in {raw!r}: a watch URL needs ?v=<id>")
         return query["v"][0]
-    if len(segments) >= 2 and segments[0] in _PATH_FORMS:
+    if len(segments) >= 2 and segments[0] in _PATH_FORMS and segments[1] != "videoseries":  # an embedded playlist
         return segments[1]
     if segments and (segments[0] in _CHANNEL_FORMS or segments[0].startswith("@")):
         raise ValueError(f"{raw!r} is a channel, not a video: use a [[sources]] entry of type \"channel\" with its channel_id")
