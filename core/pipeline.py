@@ -205,7 +205,8 @@ def generate(
 
 def _apply(post: Post, draft: Draft) -> None:
     post.body = draft.body.strip()
-    post.title = draft.title.strip() if draft.title is not None else None
+    # A title is one line (Reddit's is, and the run file keeps it on the fence's first line).
+    post.title = " ".join(draft.title.split()) if draft.title is not None else None
 
 
 def settle(run: Run, connectors: dict) -> None:

@@ -325,3 +325,14 @@ def test_a_fetch_that_crashes_passes_the_turn_to_the_next_video():
     chosen = choose(config)
     assert chosen.video.id == "sample-birthday-paradox"
     assert any("ep-1" in w and "KeyError" in w for w in chosen.warnings)
+
+
+def test_a_multi_line_title_from_a_model_becomes_one_line():
+    from postgen.generator import Draft
+    from postgen.models import Post
+    from postgen.pipeline import _apply
+
+    post = Post(id="reddit-aida", platform="reddit", framework="aida")
+    _apply(post, Draft(body=" body ", title="A title\nthat wrapped\r\n  twice "))
+    assert post.title == "A title that wrapped twice"
+    assert post.body == "body"
