@@ -16,7 +16,7 @@ from postgen.connector import Connector, ConnectorOptions, Health, Preview, Publ
 from postgen.models import FollowUp, Post, Problem, Publication
 
 from . import _common as common
-from ._twitter_text import parse_tweet, url_spans
+from ._twitter_text import url_spans
 from ._twitter_text import weighted_length as weighted_length  # public: postgen.connectors.x.weighted_length
 
 PREMIUM_LIMIT = 25_000

@@ -7,7 +7,6 @@ Exit codes: 0 ok, 1 problems found, 2 usage or input error (3: some posts deferr
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
@@ -121,6 +120,3 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(EXIT_INPUT)
     cli.main(args=argv, prog_name="postgen")
 
-
-def runs_dir(app: AppContext) -> Path:
-    return app.config.runs_path

@@ -23,10 +23,6 @@ SECTION_PLATFORMS = {"LINKEDIN": "linkedin", "X/TWITTER": "x", "X": "x", "TWITTE
 LINK_PROMISE = re.compile(r"link (in|below|in the first|in first) ?(comments?|👇)?|link below", re.I)
 
 
-class ImportError_(Exception):
-    pass
-
-
 @dataclass
 class ImportReport:
     run: Run

@@ -433,8 +433,3 @@ def resolve(runs_dir: Path | str, ref: str) -> Path:
         return matches[0]
     hint = "; several match: " + ", ".join(p.stem for p in matches) if matches else ""
     raise RunFileError(candidate, f"no such run (looked in {runs_dir}){hint}. 'postgen status' lists runs.")
-
-
-def state_of(run: Run) -> dict[str, Any]:
-    """A compact per-post summary (status, JSON output)."""
-    return {p.id: p.state.value for p in run.posts}
