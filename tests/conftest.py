@@ -94,6 +94,17 @@ def vcr_config():
     }
 
 
+@pytest.fixture
+def named_cassette(request, vcr_cassette_dir, vcr_config):
+    """`with named_cassette("test_publish_duplicate") as cassette:` for tests parametrized over
+    cassettes; honours --record-mode like @pytest.mark.vcr does."""
+    import vcr
+
+    mode = request.config.getoption("--record-mode") or "none"
+    recorder = vcr.VCR(cassette_library_dir=vcr_cassette_dir, record_mode=mode, **vcr_config)
+    return lambda name: recorder.use_cassette(f"{name}.yaml")
+
+
 class Cli:
     """Run `postgen` in-process: `cli("status", "--json")` -> click Result."""
 

@@ -183,11 +183,8 @@ def test_publish_author_from_userinfo():
     ("test_publish_rate_limited", "rate_limited", "429"),
     ("test_publish_server_error", "transient", "504"),
 ])
-def test_publish_errors(name, kind, words, vcr_cassette_dir, vcr_config):
-    import vcr
-
-    recorder = vcr.VCR(cassette_library_dir=vcr_cassette_dir, record_mode="none", **vcr_config)
-    with recorder.use_cassette(f"{name}.yaml") as cassette:
+def test_publish_errors(name, kind, words, named_cassette):
+    with named_cassette(name) as cassette:
         with pytest.raises(PublishError) as info:
             _connector().publish(_post())
         assert cassette.all_played

@@ -80,12 +80,9 @@ def test_publish_with_comment():
     ("test_publish_bad_client_secret", "auth", "REDDIT_CLIENT_ID"),
     ("test_publish_bad_password", "auth", "invalid_grant"),
 ])
-def test_publish_errors(name, kind, words, vcr_cassette_dir, vcr_config):
-    import vcr
-
-    recorder = vcr.VCR(cassette_library_dir=vcr_cassette_dir, record_mode="none", **vcr_config)
+def test_publish_errors(name, kind, words, named_cassette):
     before = time.time()
-    with recorder.use_cassette(f"{name}.yaml") as cassette:
+    with named_cassette(name) as cassette:
         with pytest.raises(PublishError) as info:
             _connector().publish(_post())
         assert cassette.all_played

@@ -185,11 +185,8 @@ def test_publish_thread_then_link(monkeypatch):
     ("test_publish_rate_limited", "rate_limited", "2026-11-18"),
     ("test_publish_server_error", "transient", "503"),
 ])
-def test_publish_errors(name, kind, words, vcr_cassette_dir, vcr_config):
-    import vcr
-
-    recorder = vcr.VCR(cassette_library_dir=vcr_cassette_dir, record_mode="none", **vcr_config)
-    with recorder.use_cassette(f"{name}.yaml") as cassette:
+def test_publish_errors(name, kind, words, named_cassette):
+    with named_cassette(name) as cassette:
         with pytest.raises(PublishError) as info:
             XConnector(env=KEYS).publish(_post("hello"))
         assert cassette.all_played
