@@ -110,6 +110,9 @@ class LinkedInConnector(Connector):
         """The commentary exactly as sent: escaped (the run file keeps the person's text)."""
         return escape(common.sent_body(post))
 
+    def measure(self, text: str) -> int:
+        return len(escape(text))  # the limit applies to the escaped commentary
+
     def validate(self, post: Post) -> list[Problem]:
         body = common.sent_body(post)
         if not body:

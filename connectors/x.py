@@ -108,6 +108,9 @@ class XConnector(Connector):
     def limit(self) -> int:
         return max(self.options.limit, PREMIUM_LIMIT) if self.options.long_posts == "premium" else self.options.limit
 
+    def measure(self, text: str) -> int:
+        return weighted_length(text)
+
     def style(self) -> str:
         policy = {
             "shorten": f"The whole post must fit in {self.limit} weighted characters.",

@@ -92,6 +92,10 @@ class Connector:
         """The platform's rules, in words, for the generator's prompt."""
         raise NotImplementedError
 
+    def measure(self, text: str) -> int:
+        """The length of `text` as this platform counts it against its limit (X weighs, LinkedIn escapes)."""
+        return len(text)
+
     def validate(self, post: Post) -> list[Problem]:
         """Exact platform rules on the content only; errors block publishing."""
         raise NotImplementedError

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 from .models import Brief, Framework, LinkPolicy, Problem, Usage, Video
 
@@ -22,6 +22,7 @@ class DraftRequest:
     previous: Draft | None = None  # set when repairing
     problems: list[Problem] = field(default_factory=list)  # what to fix in `previous`
     library: list[Framework] = field(default_factory=list)  # every framework of the run (shared prompt prefix)
+    measure: Callable[[str], int] = len  # the platform's own length count (the connector's `measure`)
 
 
 @dataclass

@@ -159,6 +159,7 @@ def generate(
             link_policy=policy,
             has_title=bool(getattr(connector, "has_title", False)),
             library=library,
+            measure=connector.measure,
         )
         post = Post(id=Post.make_id(platform, framework.name), platform=platform, framework=framework.name,
                     link_policy=policy, link=stored.url)

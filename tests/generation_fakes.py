@@ -24,10 +24,13 @@ class FakeX(Connector):
     def style(self) -> str:
         return "X: at most 280 weighted characters (emoji and CJK count 2, URLs 23). No markdown."
 
-    def validate(self, post):
-        from postgen.generators.offline import weighted_length
+    def measure(self, text: str) -> int:
+        from postgen.connectors.x import weighted_length
 
-        n = weighted_length(post.body)
+        return weighted_length(text)
+
+    def validate(self, post):
+        n = self.measure(post.body)
         problems = [] if n <= self.limit else [_too_long(n, self.limit, "weighted characters")]
         if not post.body.strip():
             problems.append(Problem(severity="error", code="empty", message="empty post"))

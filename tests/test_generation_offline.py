@@ -7,7 +7,8 @@ import pytest
 from generation_fakes import install, sample_video
 from postgen.config import parse_config
 from postgen.generator import Draft, DraftRequest
-from postgen.generators.offline import OfflineGenerator, build_brief, weighted_length
+from postgen.connectors.x import weighted_length
+from postgen.generators.offline import OfflineGenerator, build_brief
 from postgen.models import PostState, Problem
 
 
@@ -80,7 +81,8 @@ def _request(platform="x", **kw):
 
     video = sample_video()
     return DraftRequest(platform=platform, platform_style="", framework=builtin_frameworks()[0],
-                        brief=build_brief(video), video=video, link_policy="first_comment", **kw)
+                        brief=build_brief(video), video=video, link_policy="first_comment",
+                        measure=weighted_length if platform == "x" else len, **kw)
 
 
 def test_repair_reads_the_limit_from_the_problem_and_gets_shorter():

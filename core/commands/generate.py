@@ -12,11 +12,9 @@ from postgen.cli import EXIT_PROBLEMS, AppContext, pass_app
 
 
 def _length(post, connector) -> str:
-    from postgen.generators.offline import measure_for
-
-    n = measure_for(post.platform)(post.body)
-    limit = next((getattr(connector, a) for a in ("limit", "max_length", "max_chars") if isinstance(getattr(connector, a, None), int)), None)
-    return f"{n}/{limit}" if limit else str(n)
+    n = connector.measure(post.body)
+    limit = getattr(connector, "limit", None)
+    return f"{n}/{limit}" if isinstance(limit, int) else str(n)
 
 
 @click.command(name="run")

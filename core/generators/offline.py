@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import string
-import unicodedata
 from collections import Counter
 from typing import Callable
 
@@ -40,34 +39,6 @@ META = re.compile(r"\b(last|previous|next) (video|episode)|subscribe|sponsor|pat
 
 
 # --------------------------------------------------------------------------- lengths
-
-
-def _weight(ch: str) -> int:
-    cp = ord(ch)
-    if cp <= 4351 or 8192 <= cp <= 8205 or 8208 <= cp <= 8223 or 8242 <= cp <= 8247:
-        return 1
-    return 2
-
-
-def weighted_length(text: str) -> int:
-    """X's weighted length (twitter-text v3): most Latin 1, others 2, each emoji 2, each URL 23."""
-    import emoji
-
-    text = unicodedata.normalize("NFC", text)
-    total = 0
-    pos = 0
-    spans = [(m.start(), m.end(), 23) for m in URL.finditer(text)]
-    spans += [(e["match_start"], e["match_end"], 2) for e in emoji.emoji_list(text)]
-    for start, end, weight in sorted(spans):
-        if start < pos:
-            continue
-        total += sum(_weight(c) for c in text[pos:start]) + weight
-        pos = end
-    return total + sum(_weight(c) for c in text[pos:])
-
-
-def measure_for(platform: str) -> Callable[[str], int]:
-    return weighted_length if platform == "x" else len
 
 
 def _style_budget(style: str) -> int | None:
@@ -477,7 +448,7 @@ class OfflineGenerator(Generator):
         return build_brief(video), Usage(calls=0)
 
     def draft(self, request: DraftRequest) -> Draft:
-        measure = measure_for(request.platform)
+        measure = request.measure
         budget = BUDGETS.get(request.platform) or _style_budget(request.platform_style) or DEFAULT_BUDGET
         title_budget = TITLE_BUDGET
         body_t, title_t = templates_for(request.framework, request.platform)
