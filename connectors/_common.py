@@ -10,13 +10,10 @@ from typing import Any
 
 from postgen.connector import PublishError
 from postgen.models import FollowUp, Post, Problem, Publication
+from postgen.models import utcnow as now  # one clock for the ledger and the connectors
 
 DEFAULT_TIMEOUT = 30.0
 MARKDOWN = re.compile(r"\*\*[^*\n]+\*\*|__[^_\n]+__|\[[^\]\n]+\]\(https?://[^)\s]+\)|^#{1,6} \S|^```|`[^`\n]+`", re.M)
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
 
 
 def sent_body(post: Post) -> str:

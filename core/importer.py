@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .models import Post, Run, Video
+from .models import Post, Run, Video, utcnow
 
 HEADER = re.compile(r"^#\s+Autonomous Run\s*-\s*(?P<date>\d{4}-\d{2}-\d{2})")
 VIDEO = re.compile(r"^\*\*Video Selected:\*\*\s*(?P<title>.*?)\s*(?:\|\s*(?P<channel>.*?))?\s*$")
@@ -150,7 +150,7 @@ def import_seed(path: Path | str) -> ImportReport:
         vid = parse_video_id(url)
     except ValueError:
         vid = re.sub(r"[^A-Za-z0-9_-]", "", url)[-11:]
-    created = datetime.fromisoformat(date).replace(tzinfo=timezone.utc) if date else datetime.now(timezone.utc).replace(microsecond=0)
+    created = datetime.fromisoformat(date).replace(tzinfo=timezone.utc) if date else utcnow()
     video = Video(id=vid, url=url, title=title, channel=channel or "", source="import")
     run = Run(id=Run.make_id(vid, created), created=created, video=video, posts=posts, generator="import", imported_from=str(path))
     report = ImportReport(run=run, mojibake_lines=changed)
