@@ -23,7 +23,7 @@ def interactive() -> bool:
     return sys.stdin.isatty()
 
 
-def _targets(app: AppContext, run_ref: str | None, due: bool) -> list[Path]:
+def _targets(app: AppContext, run_ref: str | None) -> list[Path]:
     from postgen import runfile
 
     if run_ref:
@@ -31,17 +31,11 @@ def _targets(app: AppContext, run_ref: str | None, due: bool) -> list[Path]:
     return runfile.list_runs(app.config.runs_path)
 
 
-def _check_ids(paths: list[Path], post_ids: tuple[str, ...]) -> None:
-    from postgen import runfile
-
+def _check_ids(plan, post_ids: tuple[str, ...]) -> None:
+    """Every --post names a post of the runs read (unreadable runs are reported by _plan)."""
     if not post_ids:
         return
-    known: set[str] = set()
-    for path in paths:
-        try:
-            known.update(p.id for p in runfile.load(path).posts)
-        except runfile.RunFileError:
-            continue  # reported by _plan (or raised there, for a named run)
+    known = {p.id for _path, run, _posts, _skipped in plan for p in run.posts}
     unknown = [pid for pid in post_ids if pid not in known]
     if unknown:
         raise click.UsageError(f"no post {', '.join(unknown)} in this run (posts: {', '.join(sorted(known))})")
@@ -190,7 +184,7 @@ def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, ye
             raise click.UsageError("use: postgen publish RUN --resolve POST --as published URL   (or --as failed)")
         if (resolve_as == "published") != bool(url):
             raise click.UsageError("--as published needs the post's URL; --as failed takes none")
-        path = _targets(app, run_ref, False)[0]
+        path = _targets(app, run_ref)[0]
         try:
             post = ledger.resolve(path, resolve_id, resolve_as, url, config=app.config)
         except ValueError as exc:
@@ -203,11 +197,10 @@ def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, ye
     if not run_ref and not due:
         raise click.UsageError("name a RUN (or 'latest'), or use --due to publish what is due across all runs")
 
-    paths = _targets(app, run_ref, due)
-    _check_ids(paths, post_ids)
     _check_platforms(platforms)
     selection = {"due": due, "platforms": platforms, "post_ids": post_ids}
-    plan, unreadable = _plan(app, paths, selection, strict=bool(run_ref))
+    plan, unreadable = _plan(app, _targets(app, run_ref), selection, strict=bool(run_ref))
+    _check_ids(plan, post_ids)
     if dry_run:
         sys.exit(_dry_run(app, plan, unreadable, as_json))
 
