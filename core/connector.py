@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from .models import LinkPolicy, Post, Problem, Publication
+from .models import FollowUp, LinkPolicy, Post, Problem, Publication
 
 
 class ConnectorOptions(BaseModel):
@@ -80,6 +80,9 @@ class Connector:
     # True when the platform itself refuses a second identical post (X 403, LinkedIn 422), so the
     # ledger may resend after a 5xx even when find_existing cannot answer. False is the safe default.
     refuses_duplicates: ClassVar[bool] = False
+    # True when a post can be missing from `find_existing` for a while after it landed (Reddit's
+    # listing): after an unknown outcome the ledger looks again on a later pass before any resend.
+    listing_lags: ClassVar[bool] = False
     Options: ClassVar[type[ConnectorOptions]] = ConnectorOptions
 
     def __init__(self, options: ConnectorOptions | None = None, env: dict[str, str] | None = None):
@@ -110,8 +113,8 @@ class Connector:
 
     def needs_follow_up(self, post: Post) -> bool:
         """Whether `publish_follow_up` has something to send after the post: by default the link
-        comment (policy `first_comment` and a link). The ledger asks before it calls."""
-        return post.link_policy == "first_comment" and bool(post.link)
+        comment (policy `first_comment` or `once` and a link). The ledger asks before it calls."""
+        return post.link_policy in ("first_comment", "once") and bool(post.link)
 
     def publish_follow_up(self, post: Post, publication: Publication) -> Publication:
         """Post the link follow-up per the post's link policy; record it on the publication."""
@@ -123,6 +126,14 @@ class Connector:
         Raise PublishError("unknown", ...) when the platform cannot tell.
         """
         raise PublishError("unknown", f"{self.name} cannot look posts up")
+
+    def find_follow_up(self, post: Post, publication: Publication) -> FollowUp | None:
+        """Look for the link follow-up after an unknown outcome (a timeout, a crash mid-call): the
+        one found, or None if it is not there (then the ledger may send it again).
+
+        Raise PublishError("unknown", ...) when the platform cannot tell.
+        """
+        raise PublishError("unknown", f"{self.name} cannot look follow-ups up")
 
     def check(self) -> Health:
         """Credentials and API health for `postgen doctor`; no side effects."""
