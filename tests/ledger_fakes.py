@@ -74,6 +74,7 @@ class FakeConnector(Connector):
         super().__init__(env={})
         self.name = platform_name  # instance attribute: one class serves all three
         self.refuses_duplicates = platform.behaviour in ("x", "linkedin")
+        self.listing_lags = platform.behaviour == "reddit"
         self.platform = platform
         self.step = step or (lambda name: None)
 
