@@ -253,3 +253,34 @@ def test_crash_again_while_recovering(tmp_path, behaviour, traced_save):
             except AssertionError as exc:
                 raise AssertionError(f"crash at {k} ({steps[k - 1]}), then at {j} ({recovery.steps[j - 1]}): {exc}") from None
         shutil.rmtree(path.parent)
+
+
+def test_reddit_listing_lag_after_a_crash_never_resends(tmp_path, traced_save):
+    """Killed right after Reddit took the submit, run again at once: Reddit's listing did not show
+    the post yet, and it was sent again. Now a lookup that finds nothing waits until
+    listing_lag_minutes after the attempt before anything is resent."""
+    path = make_run(tmp_path, [("reddit", "hormozi")], link=None)
+    reddit = FakePlatform("reddit")
+    reddit.listing_lag = timedelta(minutes=4)  # the listing shows a new post four minutes late
+
+    def die_after_accept(name):
+        if name == "publish.after":
+            raise Crash(name)
+
+    start = datetime.now(timezone.utc).replace(microsecond=0)
+
+    def at(minutes: int, **selection):
+        with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
+            return ledger.Publisher(parse_config({}), connector_for=lambda n: FakeConnector(n, reddit),
+                                    sleep=lambda s: None, fire=lambda o: None).publish_run(path, **selection)
+
+    with time_machine.travel(start, tick=False), pytest.raises(Crash):
+        ledger.Publisher(parse_config({}), connector_for=lambda n: FakeConnector(n, reddit, die_after_accept),
+                         sleep=lambda s: None, fire=lambda o: None).publish_run(path)
+    again = at(1)  # at once: not in the listing yet
+    assert again[0].status == "deferred" and "listing can lag" in again[0].reason
+    assert reddit.create_calls == 1 and runfile.load(path).post("reddit-hormozi").state is PostState.publishing
+    assert at(3)[0].status == "deferred" and reddit.create_calls == 1
+    later = at(11)  # past the lag: the listing shows it, and it is recorded
+    assert later[0].status == "published" and later[0].url == reddit.url_of("reddit-hormozi")
+    assert reddit.create_calls == 1 and reddit.copies("reddit-hormozi") == 1

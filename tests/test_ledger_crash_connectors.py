@@ -649,3 +649,31 @@ def test_post_edited_after_a_crash_is_not_sent_again(world, platform):
     assert [o.status for o in w.publish(path)] == ["published"]  # its link follow-up
     assert len(w.platform.posts(sent)) == 1 and w.platform.create_calls == 2
     assert runfile.load(path).post(first).publication.remote_id == w.platform.posts(sent)[0].id
+
+
+@pytest.mark.parametrize("landed", (True, False), ids=["landed", "not-landed"])
+def test_linkedin_5xx_through_the_real_connector(world, landed):
+    """LinkedIn's policy after a 5xx, explicit: it cannot be asked, but it refuses a copy with 422
+    DUPLICATE_POST naming the post it has. So postgen sends again: a post that had landed behind
+    the 502 is recorded from that answer (and its comment goes out once); one that had not is
+    simply created."""
+    w = world("linkedin")
+    path = w.make_run("runs")
+    handle, gateway = w.platform.handle, {"left": 1}
+
+    def behind_a_gateway(request):
+        if request.method == "POST" and urlsplit(request.url).path == "/rest/posts" and gateway["left"]:
+            gateway["left"] = 0
+            if landed:
+                handle(request)  # LinkedIn created it...
+            return _response(request, 502, {"message": "Bad Gateway"})  # ...the gateway said 502
+        return handle(request)
+
+    w.platform.handle = behind_a_gateway
+    outcomes = w.publish(path)
+    assert [o.status for o in outcomes] == ["published", "published"], outcomes
+    w.assert_once_each(path)
+    assert w.asked == 0
+    assert w.platform.create_calls == len(FRAMEWORKS) + landed  # the refused copy, when it had landed
+    first = runfile.load(path).post(f"linkedin-{FRAMEWORKS[0]}")
+    assert first.last_error is None and first.publication.remote_id == w.platform.posts(w.sent(first))[0].id
