@@ -254,3 +254,36 @@ def test_a_person_edit_merged_in_at_the_intent_is_sent_as_edited(tmp_path):
     outcomes = publisher({"x": x}, durable=durable).publish_run(path)
     assert [o.status for o in outcomes] == ["published"]
     assert [c["text"] for c in x.created] == ["The edited hormozi post for x about abc123XYZ_0."]
+
+
+def test_a_replaced_run_starts_afresh_but_one_that_sent_is_kept(tmp_path, cli, isolated, monkeypatch):
+    """A refusal on the journal belongs to the text it refused: new text in its place (a run
+    regenerated with --force, a post rewritten) is not failed by it. A send on the journal keeps
+    the run from being replaced, even when the run file no longer shows it."""
+    import postgen.checks
+
+    fakes = {name: FakePlatform(name) for name in ("x", "linkedin", "reddit")}
+
+    def publish(*args):
+        with monkeypatch.context() as m:
+            m.setattr(postgen.checks, "connector_for", lambda name, config=None: FakeConnector(name, fakes[name]))
+            return cli("publish", *args)
+
+    assert cli("run").exit_code == 0
+    path = runfile.list_runs(isolated / "runs")[0]
+    fresh = path.read_text(encoding="utf-8")
+    first = runfile.load(path).posts[0]
+    fake = fakes[first.platform]
+    fake.errors.append(PublishError("invalid", "refused", status=400))
+    publish(path.stem, "--post", first.id, "--yes")
+    assert journal.load(path)[0].post(first.id).state is PostState.failed
+    path.write_text(fresh.replace(first.body.splitlines()[0], "A new first line."), encoding="utf-8")
+    assert journal.load(path)[0].post(first.id).state is PostState.ready  # new text: no old refusal
+    path.write_text(fresh, encoding="utf-8")
+    assert journal.load(path)[0].post(first.id).state is PostState.failed  # the same text: refused
+    assert cli("run", "--video", "builtin:sample", "--force").exit_code == 0  # replaced: nothing was sent
+    publish(path.stem, "--post", first.id, "--yes")
+    assert fake.copies(first.id) == 1
+    path.write_text(fresh, encoding="utf-8")  # the run file no longer shows the send...
+    result = cli("run", "--video", "builtin:sample", "--force")
+    assert result.exit_code == 2 and "already has published posts" in result.output  # ...the journal does

@@ -89,9 +89,10 @@ def import_(app: AppContext, file: Path, force: bool) -> None:
 def _refuse_to_forget_publications(target: Path) -> None:
     """--force must not drop the record of what was posted: the next publish would post it twice."""
     from postgen import runfile
+    from postgen.ledger import journal
 
     try:
-        existing = runfile.load(target)
+        existing = journal.load(target)[0]  # as the journal knows it: a stale run file may hide a send
     except runfile.RunFileError as exc:
         raise PostgenError(f"{exc}. It may record posts already sent: fix it, or move it out of the runs folder, "
                            "before importing over it") from None

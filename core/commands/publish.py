@@ -158,7 +158,8 @@ def _dry_run(app: AppContext, plan, unreadable, as_json: bool) -> int:
                 pass_cost += cost
                 if post.link_policy == "once" and sent.link_policy == "first_comment":
                     carried.add(post.platform)
-            unset = [n for n in getattr(connector, "credentials", ()) if not connector.env.get(n)]
+            env = getattr(connector, "env", None) or {}
+            unset = [n for n in getattr(connector, "credentials", ()) if not env.get(n)]
             if unset and row["action"] in ("publish", "reconcile", "follow_up"):
                 row["note"] = f"{', '.join(unset)} not set: a real pass skips it until they are (postgen doctor)"
             row["problems"] = [p.model_dump() for p in problems]

@@ -245,9 +245,14 @@ def overlay(run: Run, entries: Iterable[Entry]) -> list[str]:
         if entry is None:
             continue
         # Behind: an older sequence number, or the same one with the post shown unsent where the
-        # journal shows it sent (a hand edit). A run file ahead of its journal stays as it is.
-        shown_unsent = entry.fields.get("state") in SENT_STATES and post.state.value not in SENT_STATES
+        # journal shows it sent (a hand edit). A run file ahead of its journal stays as it is. What
+        # was sent always counts; a line that sent nothing (a refusal, a rate limit) only for the
+        # same text (a run replaced with --force, or a post edited since, starts afresh).
+        sent = entry.fields.get("state") in SENT_STATES
+        shown_unsent = sent and post.state.value not in SENT_STATES
         if not (entry.seq > post.ledger_seq or (entry.seq == post.ledger_seq and shown_unsent)):
+            continue
+        if not sent and entry.digest != content_digest(post, run.id):
             continue
         try:
             updated = Post.model_validate({**post.model_dump(mode="json"), **entry.fields, "ledger_seq": entry.seq})

@@ -280,7 +280,9 @@ class Publisher:
                     self._commit(handle, post, result="rate_limited")
                 return Outcome(run.id, post.id, post.platform, blocked.status, blocked.reason, until=blocked.until)
             connector = self.connector(post.platform)
-            missing = self._missing.setdefault(post.platform, missing_keys(connector))
+            if post.platform not in self._missing:  # once per pass: a check may cost a call
+                self._missing[post.platform] = missing_keys(connector)
+            missing = self._missing[post.platform]
             if missing:  # the post stays as it is; the platform's keys are the person's to set
                 return Outcome(run.id, post.id, post.platform, "skipped",
                                f"skipped: {', '.join(missing)} not set (postgen doctor); it goes out once they are")
@@ -609,9 +611,11 @@ class Publisher:
     def _send_follow_up(self, handle: Handle, post: Post, connector: Connector) -> tuple[Post, list[FollowUp]]:
         assert post.publication is not None
         before = post.publication.model_copy(deep=True)
+        snapshot = self._snapshot(post)
+        snapshot["publication"] = before.model_copy(deep=True)
         kind = post.link_policy if post.link_policy in ("first_comment", "once") else "thread"
         post.publication.follow_ups.append(FollowUp(kind=kind, state="publishing", at=utcnow()))
-        post = self._commit(handle, post, event="intent", what="follow_up", result="intent")
+        post = self._commit(handle, post, event="intent", what="follow_up", result="intent", before=snapshot)
         try:
             result = connector.publish_follow_up(post, before.model_copy(deep=True))
         except PublishError as exc:  # the contract says record, not raise; be forgiving
