@@ -84,6 +84,7 @@ def test_a_stale_copy_written_back_never_resends(tmp_path, cli, isolated, monkey
     assert "would publish" not in cli("publish", path.stem, "--dry-run").output
     status = cli("status")
     assert "ready" not in status.output and status.output.count("published") >= 5
+    assert "behind its journal" in status.stderr
     result = cli("publish", path.stem, "--yes")
     assert result.exit_code == 0, result.output
     assert "behind its journal" in result.output

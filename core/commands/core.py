@@ -112,9 +112,14 @@ def _load_all(runs_dir: Path):
     out = []
     for path in runfile.list_runs(runs_dir):
         try:
-            out.append((path, journal.load(path)[0], None))
+            run, behind = journal.load(path)
         except runfile.RunFileError as exc:
             out.append((path, None, str(exc)))
+            continue
+        if behind:
+            click.echo(f"note: {path.name} is behind its journal for {', '.join(behind)}: shown as the journal says "
+                       "(the next publish brings the file up to date)", err=True)
+        out.append((path, run, None))
     return out
 
 
