@@ -160,6 +160,7 @@ def generate(
             has_title=bool(getattr(connector, "has_title", False)),
             library=library,
             measure=connector.measure,
+            limit=getattr(connector, "limit", None),
         )
         post = Post(id=Post.make_id(platform, framework.name), platform=platform, framework=framework.name,
                     link_policy=policy, link=stored.url)

@@ -316,3 +316,19 @@ def test_publish_dry_run_cli_previews_mastodon(cli, configured, isolated):
     assert result.exit_code == 0, result.output
     assert "mastodon-naval" in result.output
     assert "Leverage is a multiplier." in result.output and VIDEO in result.output
+
+
+def test_offline_run_gives_mastodon_five_distinct_posts(configured):
+    """The shipped example, as the quickstart would run it: each framework its own post."""
+    pytest.importorskip("mastodon", reason="Mastodon.py not installed: pip install -e examples/postgen-mastodon")
+    from postgen.checks import connector_for
+    from postgen.pipeline import generate
+    from postgen.sources.local import builtin_path, read_video_file, to_video
+
+    path = builtin_path("builtin:sample")
+    run = generate(configured, to_video(read_video_file(path), path))
+    connector = connector_for("mastodon", configured)
+    assert [p.state.value for p in run.posts] == ["ready"] * 5
+    assert not [p.message for post in run.posts for p in post.problems]  # no near_duplicate
+    assert len({p.body for p in run.posts}) == 5
+    assert all(connector.measure(p.body) <= connector.limit for p in run.posts)
