@@ -34,9 +34,11 @@ __version__ = "0.1.0"
 POST = "app.bsky.feed.post"
 
 
+# [docs:start register]
 @hookimpl
 def postgen_register_connectors(register: Callable[[type[Connector]], None]) -> None:
     register(BlueskyConnector)
+# [docs:end register]
 
 
 class BlueskyOptions(ConnectorOptions):
