@@ -83,6 +83,7 @@ class FakePlatform:
         self.create_calls = 0  # calls that create a post (not a follow-up), refused ones included
         self.ids = itertools.count(1)
         self.lookup_down = False  # the platform's lookup answers 503 (X, Reddit)
+        self.unreachable = False  # connections are refused: nothing reaches the platform
 
     def posts(self, text: str) -> list[Item]:
         return [i for i in self.items if i.on is None and i.text == text]
@@ -171,9 +172,14 @@ class FakeX(FakePlatform):
             if self.lookup_down:
                 return _response(request, 503, {"title": "Service Unavailable", "detail": "Service Unavailable",
                                                 "type": "about:blank", "status": 503})
-            limit = int(parse_qs(url.query).get("max_results", ["10"])[0])
+            query = parse_qs(url.query)
+            limit = int(query.get("max_results", ["10"])[0])
             newest = list(reversed(self.items))[:limit]
             data = [{"id": i.id, "text": self.as_returned(i.text), "edit_history_tweet_ids": [i.id]} for i in newest]
+            if "referenced_tweets" in query.get("tweet.fields", [""])[0].split(","):
+                for item, tweet in zip(newest, data):
+                    if item.on:
+                        tweet["referenced_tweets"] = [{"type": "replied_to", "id": item.on}]
             meta = {"result_count": len(data)}
             return _response(request, 200, {"data": data, "meta": meta} if data else {"meta": meta})
         return _response(request, 404, {"title": "Not Found", "status": 404, "detail": f"no route {url.path}"})
@@ -239,8 +245,12 @@ class FakeReddit(FakePlatform):
         platform = self
 
         def submit(name: str, title: str, selftext: str = "", flair_id=None, flair_text=None, **_):
+            if platform.unreachable:
+                from prawcore.exceptions import RequestException
+
+                raise RequestException(_refused(), (), {})  # prawcore wraps what requests raised
             item = platform.create(title, platform.submission_id, subreddit=name, selftext=selftext)
-            return SimpleNamespace(id=item.id)
+            return SimpleNamespace(id=item.id, selftext=selftext)
 
         def reply(submission_id: str, body: str):
             return SimpleNamespace(id=platform.reply(submission_id, body, platform.comment_id).id)
@@ -263,6 +273,15 @@ class FakeReddit(FakePlatform):
 
 
 FAKES = {"x": FakeX, "linkedin": FakeLinkedIn, "reddit": FakeReddit}
+
+
+def _refused():
+    """What requests raises when the connection is refused (nothing was sent)."""
+    import requests
+    from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+    reason = NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused")
+    return requests.ConnectionError(MaxRetryError(None, "/", reason))
 
 
 # --------------------------------------------------------------------------- the world
@@ -292,6 +311,8 @@ class World:
 
             def send(adapter, request, **kwargs):
                 assert urlsplit(request.url).netloc == fake.host, f"unexpected call to {request.url}"
+                if fake.unreachable:
+                    raise _refused()
                 return fake.handle(request)
 
             monkeypatch.setattr(HTTPAdapter, "send", send)
@@ -633,3 +654,21 @@ def test_post_edited_after_a_crash_is_not_sent_again(world, platform):
     assert [o.status for o in w.publish(path)] == ["published"]  # its link follow-up
     assert len(w.platform.posts(sent)) == 1 and w.platform.create_calls == 2
     assert runfile.load(path).post(first).publication.remote_id == w.platform.posts(sent)[0].id
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_unreachable_platform_is_tried_again_without_asking(world, platform):
+    """Connection refused: nothing left the machine, so the posts stay ready (no lookup, no
+    person), go out on the next pass, once each."""
+    w = world(platform)
+    path = w.make_run("runs")
+    w.platform.unreachable = True
+    outcomes = w.publish(path)
+    assert [o.status for o in outcomes] == ["deferred"] * len(FRAMEWORKS)
+    assert all("not sent" in o.reason for o in outcomes)
+    assert {p.state for p in runfile.load(path).posts} == {PostState.ready}
+    assert w.platform.create_calls == 0
+    w.platform.unreachable = False
+    assert [o.status for o in w.publish(path)] == ["published"] * len(FRAMEWORKS)
+    w.assert_once_each(path)
+    assert w.platform.create_calls == len(FRAMEWORKS) and w.asked == 0
