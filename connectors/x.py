@@ -307,7 +307,7 @@ class XConnector(Connector):
         """Look through the account's recent posts for the same text."""
         wanted = _comparable(self.parts(post)[0])
         for tweet in self._recent(post.id):
-            if _comparable(_full_text(tweet)) == wanted and not _replied_to(tweet):
+            if _comparable(_full_text(tweet) or "") == wanted and not _replied_to(tweet):
                 return Publication(remote_id=str(tweet["id"]), url=self._url(str(tweet["id"])))
         return None
 
@@ -324,7 +324,7 @@ class XConnector(Connector):
             return None
         wanted = _comparable(text)
         for tweet in self._recent(f"the {kind} of {post.id}"):
-            if _replied_to(tweet) == str(parent) and _comparable(_full_text(tweet)) == wanted:
+            if _replied_to(tweet) == str(parent) and _comparable(_full_text(tweet) or "") == wanted:
                 return FollowUp(kind=kind, remote_id=str(tweet["id"]), url=self._url(str(tweet["id"])), at=common.now())
         return None
 
