@@ -147,6 +147,17 @@ def test_follow_up_of_a_post_resolved_by_hand_asks_for_its_cid(connector, post, 
     assert vcr.play_count == 3  # login, getRecord, createRecord
 
 
+@pytest.mark.vcr
+def test_a_failed_reply_is_recorded_not_raised(connector, post, vcr):
+    """The contract: publish_follow_up never raises; the ledger reads error_kind to know whether a retry is safe."""
+    from postgen import Publication
+
+    publication = connector.publish_follow_up(post, Publication(remote_id=POST_URI, data={"cid": POST_CID}))
+    [reply] = publication.follow_ups
+    assert (reply.state, reply.error_kind) == ("failed", "transient") and "502 UpstreamFailure" in reply.error
+    assert vcr.play_count == 2
+
+
 ERRORS = [
     pytest.param("auth", 401, "BLUESKY_APP_PASSWORD", id="bad_password"),
     pytest.param("auth", 400, "ExpiredToken", id="expired_token"),
@@ -189,6 +200,9 @@ def test_a_server_that_cannot_be_reached_is_unreachable_not_unknown(env, post):
     with pytest.raises(PublishError) as raised:
         connector.publish(post)
     assert raised.value.kind == "unreachable" and "connection refused" in raised.value.message
+    with pytest.raises(PublishError) as lookup:  # a lookup that cannot connect cannot tell now
+        connector.find_existing(post)
+    assert lookup.value.kind == "transient"
 
 
 # --- after a crash: find_existing and find_follow_up ---------------------------------------------

@@ -115,13 +115,16 @@ class MastodonConnector(Connector):
         done = any(f.kind == "reply" and f.state == "published" for f in publication.follow_ups)
         if post.link_policy != "first_comment" or not post.link or done:
             return publication
-        client = self.client()
-        with _errors(client):
-            reply = client.status_post(
-                post.link, in_reply_to_id=publication.remote_id, visibility=self.options.visibility,
-                idempotency_key=_key(publication.remote_id, post.link),
-            )
-        follow_up = FollowUp(kind="reply", remote_id=str(reply["id"]), url=reply["url"], at=reply["created_at"])
+        try:  # never raises: a failure is recorded with its kind, and the post stands
+            client = self.client()
+            with _errors(client):
+                reply = client.status_post(
+                    post.link, in_reply_to_id=publication.remote_id, visibility=self.options.visibility,
+                    idempotency_key=_key(publication.remote_id, post.link),
+                )
+            follow_up = FollowUp(kind="reply", remote_id=str(reply["id"]), url=reply["url"], at=reply["created_at"])
+        except PublishError as exc:
+            follow_up = FollowUp(kind="reply", state="failed", error=exc.message, error_kind=exc.kind)
         return publication.model_copy(update={"follow_ups": [*publication.follow_ups, follow_up]})
 
     def find_existing(self, post: Post) -> Publication | None:

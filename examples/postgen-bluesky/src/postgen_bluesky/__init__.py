@@ -167,11 +167,14 @@ class BlueskyConnector(Connector):
         done = any(f.kind == "reply" and f.state == "published" for f in publication.follow_ups)
         if post.link_policy != "first_comment" or not post.link or done:
             return publication
-        client = self.client()
-        parent = self._ref(client, publication)
-        record = self.record(post.link, reply={"root": parent, "parent": parent})
-        created = client.call("POST", "com.atproto.repo.createRecord", json={"repo": client.did, "collection": POST, "record": record})
-        follow_up = FollowUp(kind="reply", remote_id=created["uri"], url=self._url(client, created["uri"]), at=record["createdAt"])
+        try:  # never raises: a failure is recorded, with its kind, and the post stands
+            client = self.client()
+            parent = self._ref(client, publication)
+            record = self.record(post.link, reply={"root": parent, "parent": parent})
+            created = client.call("POST", "com.atproto.repo.createRecord", json={"repo": client.did, "collection": POST, "record": record})
+            follow_up = FollowUp(kind="reply", remote_id=created["uri"], url=self._url(client, created["uri"]), at=record["createdAt"])
+        except PublishError as exc:
+            follow_up = FollowUp(kind="reply", state="failed", error=exc.message, error_kind=exc.kind, at=_now())
         return publication.model_copy(update={"follow_ups": [*publication.follow_ups, follow_up]})
 
     def _ref(self, client: Any, publication: Publication) -> dict[str, str]:
@@ -187,9 +190,15 @@ class BlueskyConnector(Connector):
 
     def _recent(self, client: Any) -> list[dict[str, Any]]:
         """The account's latest 100 posts and replies, newest first, from its own PDS: unlike the
-        AppView's author feed, the repository has a record as soon as createRecord answered."""
-        listed = client.call("GET", "com.atproto.repo.listRecords",
-                             params={"repo": client.did, "collection": POST, "limit": 100})
+        AppView's author feed, the repository has a record as soon as createRecord answered.
+        A lookup that cannot connect cannot tell now: "transient", ask again later."""
+        try:
+            listed = client.call("GET", "com.atproto.repo.listRecords",
+                                 params={"repo": client.did, "collection": POST, "limit": 100})
+        except PublishError as exc:
+            if exc.kind == "unreachable":
+                raise PublishError("transient", exc.message) from None
+            raise
         return listed["records"]
 
     def find_existing(self, post: Post) -> Publication | None:
@@ -203,7 +212,8 @@ class BlueskyConnector(Connector):
         return None
 
     def find_follow_up(self, post: Post, publication: Publication) -> FollowUp | None:
-        """After an unknown outcome: is the link reply under the post already?"""
+        """After an unknown outcome: is the link reply under the post already? (The one follow-up
+        publish_follow_up sends; None means sending it is safe.)"""
         client = self.client()
         for item in self._recent(client):
             value = item["value"]

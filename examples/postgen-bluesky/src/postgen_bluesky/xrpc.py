@@ -53,9 +53,9 @@ class Client:
         except requests.ConnectionError as exc:
             if _never_sent(exc):  # refused, DNS, connect timeout: nothing reached Bluesky
                 raise PublishError("unreachable", f"cannot reach {self.service}: {_reason(exc)}") from None
-            raise PublishError("unknown", f"{nsid}: the connection broke mid-call ({_reason(exc)})") from None
+            raise PublishError("transient", f"{nsid}: the connection broke mid-call ({_reason(exc)}); it may have landed") from None
         except requests.Timeout:
-            raise PublishError("unknown", f"{nsid}: no answer within {TIMEOUT} s (it may have landed)") from None
+            raise PublishError("transient", f"{nsid}: no answer within {TIMEOUT} s; it may have landed") from None
         if response.status_code >= 400:
             raise error_for(nsid, response)
         return response.json()
