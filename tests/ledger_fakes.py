@@ -138,6 +138,8 @@ class FakeConnector(Connector):
     def publish_follow_up(self, post: Post, publication: Publication) -> Publication:
         if not (post.link_policy in ("first_comment", "once") and post.link):
             return publication
+        if any(f.state == "published" for f in publication.follow_ups):
+            return publication  # the contract: what is published is never sent again
         self.step("follow_up.before")
         if self.platform.comment_errors:
             error, landed = self.platform.comment_errors.pop(0)
@@ -154,8 +156,9 @@ class FakeConnector(Connector):
     def find_follow_up(self, post: Post, publication: Publication) -> FollowUp | None:
         if not self.platform.can_find_comments:
             return super().find_follow_up(post, publication)
+        known = {f.remote_id for f in publication.follow_ups if f.state == "published"}
         for c in self.platform.comments:
-            if c["on"] == publication.remote_id:
+            if c["on"] == publication.remote_id and c["id"] not in known:
                 return FollowUp(kind="first_comment", remote_id=c["id"])
         return None
 

@@ -110,7 +110,16 @@ def _run_cost(app: AppContext, run, connectors: dict) -> float:
     return round(total, 4)
 
 
-def _dry_run(app: AppContext, plan, unreadable, as_json: bool) -> int:
+def _hints(app: AppContext, plan, platforms: tuple[str, ...], due: bool) -> list[str]:
+    """When the pass has nothing at all to do: why, and the command or config line that fixes it."""
+    if any(posts or skipped for _path, _run, posts, skipped in plan):
+        return []
+    from postgen.hints import nothing_to_publish
+
+    return nothing_to_publish(app.config, [run for _path, run, _posts, _skipped in plan], platforms, due)
+
+
+def _dry_run(app: AppContext, plan, unreadable, as_json: bool, hints: list[str] = ()) -> int:
     from postgen import checks, ledger
     from postgen.ledger import plan as ledger_plan
     from postgen.models import utcnow
@@ -188,6 +197,8 @@ def _dry_run(app: AppContext, plan, unreadable, as_json: bool) -> int:
             click.echo()
         if not rows:
             click.echo("nothing to publish")
+            for hint in hints:
+                click.echo(f"hint: {hint}")
         budget = f" (today so far ${today:.3f} of a ${cap:.2f} cap)" if cap is not None else ""
         click.echo(f"estimated platform spend: ${pass_cost:.3f} in this pass{budget}")
         for run_id, cost in run_costs.items():
@@ -196,12 +207,14 @@ def _dry_run(app: AppContext, plan, unreadable, as_json: bool) -> int:
     return 1 if failed else 0
 
 
-def _report(outcomes, as_json: bool, code: int) -> None:
+def _report(outcomes, as_json: bool, code: int, hints: list[str] = ()) -> None:
     if as_json:
         click.echo(json.dumps({"exit_code": code, "outcomes": [o.to_dict() for o in outcomes]}, indent=2, ensure_ascii=False))
         return
     if not outcomes:
         click.echo("nothing to publish")
+        for hint in hints:
+            click.echo(f"hint: {hint}")
         return
     width = max(len(f"{o.run_id} {o.post_id}") for o in outcomes)
     for o in outcomes:
@@ -268,8 +281,9 @@ def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, ye
     selection = {"due": due, "platforms": platforms, "post_ids": post_ids}
     plan, unreadable, stale = _plan(app, _targets(app, run_ref), selection, strict=bool(run_ref))
     _check_ids(plan, post_ids)
+    hints = _hints(app, plan, platforms, due)
     if dry_run:
-        sys.exit(_dry_run(app, plan, unreadable, as_json))
+        sys.exit(_dry_run(app, plan, unreadable, as_json, hints))
 
     to_send = [(run.id, post.id) for _p, run, posts, _s in plan for post in posts]
     if to_send and not yes:
@@ -299,7 +313,7 @@ def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, ye
     code = ledger.exit_code(outcomes)
     for notice in notices:
         click.echo(f"note: {notice}", err=True)
-    _report(outcomes, as_json, code)
+    _report(outcomes, as_json, code, hints)
     sys.exit(code)
 
 

@@ -36,6 +36,7 @@ from .reconcile import NEXT_STEP, needs_follow_up, resend_after_server_error, re
 ACCOUNT_KINDS = ("auth", "permission", "retired_version", "config")
 BACKOFF_BASE, BACKOFF_CAP = 2.0, 60.0
 MAX_REPLANS = 5  # a branch that keeps moving under one pass: stop and let the next pass try
+MAX_FOLLOW_UPS = 50  # find_follow_up answers one at a time; a thread is never longer than this
 _RETRY = object()  # _after_error: call the platform again
 
 
@@ -462,6 +463,11 @@ class Publisher:
             outcome = Outcome(run.id, post.id, post.platform, "deferred", reason, until=until)
             self._blocked[post.platform] = outcome
             return outcome
+        if exc.kind == "unreachable":  # nothing left the machine: not sent, no lookup needed
+            post.state = PostState.ready
+            post.last_error = f"unreachable: {exc.message}"
+            self._commit(handle, post, result="not_sent")
+            return Outcome(run.id, post.id, post.platform, "deferred", f"not sent: {exc.message}; tried again on the next run")
         if exc.kind in ("transient", "unknown"):
             # A timeout may have landed: ask before any retry.
             server_said_no = exc.kind == "transient" and exc.status is not None and 500 <= exc.status < 600
@@ -565,10 +571,19 @@ class Publisher:
         known = post.publication.model_copy(deep=True)
         known.follow_ups = [f for f in known.follow_ups if f not in entries]
         lookup = getattr(connector, "find_follow_up", None)
+        found_any = False
         try:
             if lookup is None:
                 raise PublishError("unknown", f"{post.platform} cannot look follow-ups up")
-            found = lookup(post, known.model_copy(deep=True))
+            # Each call answers for the next follow-up publish_follow_up would send (a thread part,
+            # the link reply): ask until it is not there.
+            for _ in range(MAX_FOLLOW_UPS):
+                found = lookup(post, known.model_copy(deep=True))
+                if found is None:
+                    break
+                found.state, found.at = "published", found.at or utcnow()
+                known.follow_ups.append(found)
+                found_any = True
         except PublishError as exc:
             if exc.kind in ("rate_limited", "transient"):
                 return Outcome(run.id, post.id, post.platform, "published",
@@ -587,25 +602,19 @@ class Publisher:
             post.follow_up_pending = False
             self._commit(handle, post, what="follow_up", result="unknown")
             return None
-        if found is not None:
-            found.state = "published"
-            found.at = found.at or utcnow()
-            known.follow_ups.append(found)
-            post.publication = known
-            post.follow_up_pending = False
-            self._commit(handle, post, what="follow_up", result="found")
-            return None
         since = max((_aware(f.at) for f in entries if f.at), default=None)
-        if getattr(connector, "listing_lags", False) and since is not None:
+        if not found_any and getattr(connector, "listing_lags", False) and since is not None:
             until = since + timedelta(minutes=self.settings.listing_lag_minutes)
             if utcnow() < until:
                 return Outcome(run.id, post.id, post.platform, "published",
                                f"its link follow-up is not on {post.platform} yet, whose listing can lag: looked up "
                                f"again after {until:%H:%M} UTC, before any resend",
                                url=post.publication.url, until=until, follow_up="retry")
+        # What was found is recorded; what is not there is safe to send (the connector sends only
+        # what the publication does not hold yet).
         post.publication = known
-        post.follow_up_pending = True
-        self._commit(handle, post, what="follow_up", result="not_found")
+        post.follow_up_pending = needs_follow_up(post, connector)
+        self._commit(handle, post, what="follow_up", result="found" if found_any else "not_found")
         return None
 
     def _send_follow_up(self, handle: Handle, post: Post, connector: Connector) -> tuple[Post, list[FollowUp]]:
@@ -644,5 +653,7 @@ class Publisher:
                 fire_event_kind("follow_up_failed", run.id, post.id, f"{f.kind}: {f.error}", {"platform": post.platform})
         url = post.publication.url if post.publication else None
         reason = "link follow-up failed: " + "; ".join(errors) if errors else ""
+        warnings = post.publication.warnings if post.publication else []  # read-back: it differs from what was sent
+        reason = "; ".join(([reason] if reason else []) + warnings)
         return Outcome(run.id, post.id, post.platform, "published", reason, url=url, follow_up_errors=errors,
                        follow_up=next_)  # type: ignore[arg-type]
