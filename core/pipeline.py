@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .generator import Draft, DraftRequest, Generator, GeneratorError, PostGenerationError
+from .generator import Cancelled, Draft, DraftRequest, Generator, GeneratorError, PostGenerationError
 from .models import Post, PostState, Problem, Run, Usage, Video
 
 
@@ -146,6 +146,7 @@ def generate(
     connectors = {p: connector_for(p, config) for p in platforms}
     jobs = [(p, fw) for p in platforms for fw in library]
     rounds = config.generator.repair_rounds
+    stop = threading.Event()  # a run-wide error (quota, bad key) or Ctrl-C: no job sends anything more
 
     def one(platform: str, framework) -> Post:
         connector = connectors[platform]
@@ -160,18 +161,25 @@ def generate(
             has_title=bool(getattr(connector, "has_title", False)),
             library=library,
             measure=connector.measure,
+            cancelled=stop,
         )
         post = Post(id=Post.make_id(platform, framework.name), platform=platform, framework=framework.name,
                     link_policy=policy, link=stored.url)
         spent = Usage()
+
+        def draft_once() -> Draft:
+            if stop.is_set():  # also for generators that do not look at request.cancelled
+                raise Cancelled(f"{post.id}: not sent, the run is stopping")
+            return gen.draft(request)
+
         try:
-            draft = gen.draft(request)
+            draft = draft_once()
             spent = spent + meter.add(draft.usage)
             _apply(post, draft)
             errors = [p for p in check_post(post, run, connector) if p.severity == "error"]
             while errors and post.repairs < rounds:
                 request.previous, request.problems = draft, errors
-                draft = gen.draft(request)
+                draft = draft_once()
                 spent = spent + meter.add(draft.usage)
                 post.repairs += 1
                 _apply(post, draft)
@@ -181,6 +189,9 @@ def generate(
                 spent = spent + meter.add(exc.usage)
             post.problems = [Problem(severity="error", code="generator", message=str(exc))]
             post.state = PostState.failed
+        except BaseException:  # the run ends here: the other jobs start no new call
+            stop.set()
+            raise
         if spent.calls or spent.prompt_tokens:
             post.usage = spent
         return post
@@ -190,11 +201,15 @@ def generate(
         futures = [pool.submit(one, p, fw) for p, fw in jobs]
         try:
             for future in as_completed(futures):
-                post = future.result()
+                try:
+                    post = future.result()
+                except Cancelled:  # stopped by another job's error, which is the one raised
+                    continue
                 posts[post.id] = post
                 if on_post:
                     on_post(post)
         except BaseException:
+            stop.set()
             for f in futures:
                 f.cancel()
             raise
