@@ -49,17 +49,19 @@ _SECRET_FIELD = r"(?:access_?token|refresh_?token|id_?token|token|api_?key|apike
                 r"signature|sig|auth|credentials?|session_?id|sessionid)"
 _FIELD_NAME = rf"(?:[\w.\-]*[_.\-])?{_SECRET_FIELD}"
 
-_SHAPES: list[tuple[re.Pattern[str], str]] = [
+_SHAPES: list[tuple[re.Pattern[str], Any]] = [
     # scheme://user:password@host
     (re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://)[^\s/?#@\"'\\<>]+@"), rf"\1{REDACTED}@"),
     # ?token=…, &client_secret=…, oauth_signature="…" (query strings, form bodies, OAuth 1 headers)
     (re.compile(rf"(?i)(?<![\w.\-])((?:{_FIELD_NAME}|(?<=[?&])code)=\\*[\"']?)[^\s&#\"'\\<>,;]+"), rf"\1{REDACTED}"),
     # "api_key": "…", 'password': '…', \"secret\": \"…\" (JSON, Python reprs, JSON inside JSON)
     (re.compile(rf"(?i)(\\*[\"']{_FIELD_NAME}\\*[\"']\s*:\s*\\*[\"'])[^\"'\\\r\n]+"), rf"\1{REDACTED}"),
-    # Authorization: …, 'x-api-key': '…', cookie=… (raw headers, dict reprs, JSON)
+    # Authorization: …, 'x-api-key': '…', cookie=… (raw headers to the line's end, dict reprs and JSON to
+    # the closing quote: an OAuth 1 header quotes its parameters inside the value)
     (re.compile(r"(?i)(?<![\w\-])((?:proxy-)?authorization|x-api-key|api-key|x-auth-token|x-access-token|x-goog-api-key|"
-                r"ocp-apim-subscription-key|set-cookie|cookie)(\\*[\"']?\s*[:=]\s*\\*[\"']?)[^\s\"'\\][^\"'\\\r\n]*"),
-     rf"\1\2{REDACTED}"),
+                r"ocp-apim-subscription-key|set-cookie|cookie)(\\*[\"']?\s*[:=]\s*)"
+                r"(?:(\\*\")[^\"\\\r\n]*|(')[^'\\\r\n]*|[^\s\"'\\][^\"'\\\r\n]*)"),
+     lambda m: f"{m[1]}{m[2]}{m[3] or m[4] or ''}{REDACTED}"),
 ]
 # Bearer/Basic/Token <credential>, where the credential looks like one ("Bearer tokens" is prose).
 _SCHEME_TOKEN = re.compile(r"(?i)\b(bearer|basic|token)(\s+)([A-Za-z0-9\-._~+/]{8,}=*)")
