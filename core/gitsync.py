@@ -306,7 +306,7 @@ class GitSync:
                 self.log(f"fast-forwarded from {head[:7]} to {self.where} ({tip[:7]}): this checkout was behind")
             elif head != tip:
                 self._check_only_runs(tip)
-                self._push_record("runs saved before publishing")
+                self._push_record("the runs saved before publishing")
                 return self
         except _Failed as exc:
             raise GitSyncError(f"could not bring this checkout to the tip of {self.where}: {exc}; nothing was sent") from None
@@ -338,13 +338,13 @@ class GitSync:
         what = ", ".join(sorted(Path(p).stem for p in paths))
         if moment != "intent":
             if self._commit(f"postgen: outcome, {what}") or self.unpushed:
-                self._push_record(what)
+                self._push_record(f"the outcome for {what}")
             return
         if not self._commit(f"postgen: intent, {what}"):
             return  # nothing new since the last push: that state is on the remote
         failures = 0
         while True:
-            push = self._push()
+            push = self._push(f"the intent for {what}")
             if push.ok:
                 self.races = 0
                 return
@@ -363,8 +363,9 @@ class GitSync:
                 raise Replan(f"{self.where} moved")
             failures += 1
             if push.refused or failures >= FAILURES:
+                posts = ", ".join(self._changed_posts()) or what
                 self._drop_intent()
-                raise RecordFailed(f"could not push the intent for {what} to {self.where} ({push.reason}): nothing was sent "
+                raise RecordFailed(f"could not push the intent for {posts} to {self.where} ({push.reason}): nothing was sent "
                                    "and publishing stopped; see 'When pushes keep failing' in docs/ci.md")
             self.log(f"push failed ({push.reason}); trying again")
             sleep(RETRY_DELAYS[min(failures, len(RETRY_DELAYS)) - 1])
@@ -372,7 +373,7 @@ class GitSync:
     def finish(self) -> None:
         """Push what the pass saved without an outcome (deferrals, notes)."""
         if self._commit("postgen: update runs") or self.unpushed:
-            self._push_record("the end of the pass")
+            self._push_record("the last changes of the pass")
 
     # ---- steps
 
@@ -390,7 +391,7 @@ class GitSync:
         self.unpushed = True
         return True
 
-    def _push(self) -> _Push:
+    def _push(self, what: str = "") -> _Push:
         try:
             result = self.git("push", "--porcelain", self.remote, f"HEAD:refs/heads/{self.branch}", check=False)
         except _Failed as exc:
@@ -398,7 +399,7 @@ class GitSync:
         push = _push_result(result)
         if push.ok:
             self.pushed, self.unpushed = self.git.out("rev-parse", "HEAD"), False
-            self.log(f"pushed {self.pushed[:7]} to {self.where}")
+            self.log(f"pushed {what or 'the ledger'} to {self.where} ({self.pushed[:7]})")
         return push
 
     def _fetch(self) -> None:
@@ -443,7 +444,7 @@ class GitSync:
 
         races = failures = 0
         while True:
-            push = self._push()
+            push = self._push(what)
             if push.ok:
                 return
             try:
@@ -462,9 +463,25 @@ class GitSync:
             except _Failed as exc:
                 push.reason = str(exc)
                 break
+        posts = ", ".join(self._changed_posts()) or what
         saved = self.save_unpushed(push.reason)
-        raise RecordFailed(f"could not push the ledger ({what}) to {self.where}: {push.reason}. Publishing stopped; "
-                           f"the unpushed record is saved in {saved}: apply it with 'postgen reconcile {saved}' (docs/ci.md)")
+        raise RecordFailed(f"could not push the record of {posts} to {self.where} ({push.reason}): publishing stopped; "
+                           f"the record is saved for 'postgen reconcile {saved}' (docs/ci.md)")
+
+    def _changed_posts(self) -> list[str]:
+        """'POST (state)' for each post whose ledger fields are not on the remote yet."""
+        from . import runfile
+
+        changed = []
+        for rel in self.git.out("diff", "--name-only", self.pushed or self.tracking, "HEAD", "--", f"{self.rel}/*.md").splitlines():
+            before = self.git.show(self.pushed or self.tracking, rel)
+            try:
+                known = {p.id: p for p in runfile.parse(before, rel).posts} if before else {}
+                now = runfile.load(self.git.root / rel)
+            except runfile.RunFileError:
+                continue
+            changed += [f"{p.id} ({p.state.value})" for p in now.posts if p.id not in known or _fields(known[p.id]) != _fields(p)]
+        return changed
 
     def _merge(self) -> None:
         """Merge the fetched tip into HEAD without a conflict: git merges what one side changed;

@@ -290,6 +290,9 @@ class Publisher:
                     handle.run = runfile.load(path)
                     done.discard(posts[0].id)
                     continue
+                except RecordFailed as exc:
+                    exc.outcomes = outcomes  # what this pass did before it stopped
+                    raise
                 self._fire(outcome)
                 outcomes.append(outcome)
         return outcomes

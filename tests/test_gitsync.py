@@ -202,7 +202,7 @@ def test_refused_pushes_send_nothing(repo):
     platform = FakePlatform("reddit")
     path, sync = job(repo)
     repo.refuse_pushes()
-    with pytest.raises(ledger.RecordFailed, match="protected branch: pushes are refused.*nothing was sent"):
+    with pytest.raises(ledger.RecordFailed, match="intent for reddit-hormozi .publishing. .*protected branch: pushes are refused.*nothing was sent"):
         publisher(platform, sync).publish_run(path, platforms=["reddit"])
     assert platform.create_calls == 0
     assert runfile.load(path).post("reddit-hormozi").state is PostState.ready  # the unsent intent is not kept
@@ -221,6 +221,7 @@ def test_an_outcome_that_cannot_be_pushed_is_saved_and_reconcile_applies_it(repo
     with pytest.raises(ledger.RecordFailed) as failure:
         publisher(platform, sync, step).publish_run(path, platforms=["reddit"])
     message = str(failure.value)
+    assert message.startswith("could not push the record of reddit-hormozi (published) to origin/main")
     assert "token expired" in message and f"postgen reconcile {tmp_path / 'artifact'}" in message
     assert platform.create_calls == 1  # publishing stopped at once
     assert repo.remote_run().post("reddit-hormozi").state is PostState.publishing  # the intent made it

@@ -234,7 +234,7 @@ def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, ye
             # --due: another publisher has this run; its posts wait for the next pass.
             outcomes.extend(ledger.Outcome(run.id, p.id, p.platform, "deferred", str(exc)) for p in posts)
         except ledger.RecordFailed as exc:  # --git: the ledger could not be pushed; nothing more is sent
-            _record_failed(outcomes, as_json, exc)
+            _record_failed(outcomes + getattr(exc, "outcomes", []), as_json, exc)
     if sync is not None:
         try:
             sync.finish()
