@@ -332,3 +332,52 @@ def test_reapply_ledger_when_both_moved_a_post_the_further_one_wins(tmp_path):
 def test_union_lines_keeps_every_line_once():
     assert gitsync.union_lines("a\nb\n", "a\nc\nb\nc\n") == "a\nb\nc\n"
     assert gitsync.union_lines("", "x\n") == "x\n"
+
+
+# --------------------------------------------------------------------------- the journal (WP1) and the command line
+
+
+def test_journals_merge_by_union_when_both_sides_appended(repo):
+    """An append-only journal both sides wrote to merges to every line once (no conflict)."""
+    path, sync = job(repo)
+    journal = path.parent / "ledger" / f"{path.stem}.jsonl"
+    journal.parent.mkdir()
+    journal.write_text('{"id": "a", "moment": "intent"}\n')
+    sync.durable([path, journal], "outcome")
+
+    def person_appends(run_path: Path) -> None:
+        theirs = run_path.parent / "ledger" / journal.name
+        theirs.write_text(theirs.read_text() + '{"id": "p", "moment": "resolve"}\n')
+
+    repo.person_edits("person", person_appends)
+    journal.write_text(journal.read_text() + '{"id": "b", "moment": "outcome"}\n')
+    sync.durable([path, journal], "outcome")
+    remote = git(repo.remote, "show", f"main:runs/ledger/{journal.name}").splitlines()
+    assert sorted(remote) == sorted(['{"id": "a", "moment": "intent"}', '{"id": "p", "moment": "resolve"}',
+                                     '{"id": "b", "moment": "outcome"}'])
+
+
+def test_a_run_file_merge_uses_the_journal_when_wp1s_is_there(repo, monkeypatch, tmp_path):
+    """With postgen.ledger.journal (WP1), the other side's run file is written and restore() brings
+    its ledger up; the fallback is not used."""
+    restored = []
+    monkeypatch.setattr(ledger, "journal", type("journal", (), {"restore": staticmethod(restored.append)}), raising=False)
+    monkeypatch.setattr(gitsync, "reapply_ledger", lambda *a: pytest.fail("the fallback ran"))
+    target = tmp_path / "run.md"
+    theirs = repo.run_path.read_text()
+    assert gitsync.merge_run_file(target, "ours, unused", theirs) == []
+    assert restored == [target] and target.read_text() == theirs
+
+
+def test_publish_git_outside_a_checkout_is_a_one_line_usage_error(cli, isolated):
+    make_run(isolated / "runs", [("reddit", "hormozi")])
+    result = cli("publish", "--due", "--yes", "--git")
+    assert result.exit_code == 2
+    assert result.output.strip().startswith("Error: --git needs the runs folder")
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_reconcile_refuses_a_folder_that_is_not_a_saved_record(cli, isolated):
+    (isolated / "not-a-record").mkdir()
+    result = cli("reconcile", "not-a-record")
+    assert result.exit_code == 2 and "is not a record saved by 'publish --git'" in result.output
