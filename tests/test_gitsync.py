@@ -154,45 +154,43 @@ def test_a_stale_checkout_is_fast_forwarded_before_planning(repo):
 # --------------------------------------------------------------------------- a person's edits
 
 
-def test_a_persons_approval_and_text_edit_pushed_mid_publish_survive(repo):
-    """Between one post's intent and its outcome a person approves and rewrites another post and
-    pushes. The outcome push is rejected, merged (their file, our ledger fields) and pushed; the
-    edited post then goes out with the person's text."""
+class ValidatingConnector(FakeConnector):
+    """Also a step right before the intent: the ledger validates a post just before recording it."""
+
+    def validate(self, post):
+        self.step(f"validate {post.id}")
+        return super().validate(post)
+
+
+@pytest.mark.parametrize("moment,logged", [
+    ("publish.after", "merged origin/main"),  # between a call and its outcome: the outcome's push is merged
+    ("validate reddit-naval", "planning again"),  # right before the next intent: that push is rejected
+])
+def test_a_persons_approval_and_text_edit_pushed_mid_publish_survive(repo, moment, logged):
+    """A person approves and rewrites an unsent post and pushes while the job publishes. Their file
+    and the job's ledger are both on the remote, and the edited post goes out with their text."""
     platform = FakePlatform("reddit")
-    path, sync = job(repo)
+    path = repo.clone("job") / repo.rel
+    lines: list[str] = []
+    sync = gitsync.GitSync(path.parent, log=lines.append).start()
     new_body = "A better body, written by a person while the job ran."
 
     def step(name):
-        if name == "publish.after" and len(platform.created) == 1:
+        if name == moment and "edited" not in lines:
             repo.person_edits("person", approve_and_edit("reddit-naval", new_body))
+            lines.append("edited")
 
-    outcomes = publisher(platform, sync, step).publish_run(path, platforms=["reddit"])
-    assert [o.status for o in outcomes] == ["published", "published"]
+    publisher_ = ledger.Publisher(parse_config({}), connector_for=lambda name: ValidatingConnector(name, platform, step),
+                                  sleep=lambda s: None, fire=lambda o: None, durable=sync.durable)
+    outcomes = publisher_.publish_run(path, platforms=["reddit"])
+    assert "edited" in lines and any(logged in line for line in lines), lines
+    assert [o.status for o in outcomes] == ["published", "published"], outcomes
     remote = repo.remote_run()
     naval, hormozi = remote.post("reddit-naval"), remote.post("reddit-hormozi")
     assert naval.approved and naval.body == new_body and naval.state is PostState.published
     assert hormozi.state is PostState.published and hormozi.publication.remote_id == platform.created[0]["id"]
     assert platform.created[1]["text"].endswith(new_body)  # what went out is what the person wrote
-    assert len(platform.created) == 2 and len(platform.comments) == 2
-    log = git(path.parent.parent, "log", "--format=%s")
-    assert "postgen: merge origin/main into the ledger" in log
-
-
-def test_an_intent_rejected_by_a_persons_push_replans_with_their_edit(repo):
-    """The person's push lands between two posts: the next intent push is rejected, the job takes
-    their version (nothing was sent) and sends the edited text."""
-    platform = FakePlatform("reddit")
-    path, sync = job(repo)
-    new_body = "Edited between two posts."
-
-    def step(name):
-        if name == "follow_up.after" and len(platform.comments) == 1:
-            repo.person_edits("person", approve_and_edit("reddit-naval", new_body))
-
-    publisher(platform, sync, step).publish_run(path, platforms=["reddit"])
-    assert platform.create_calls == 2
-    assert platform.created[1]["text"].endswith(new_body)
-    assert repo.remote_run().post("reddit-naval").body == new_body
+    assert platform.create_calls == 2 and len(platform.comments) == 2
 
 
 # --------------------------------------------------------------------------- pushes that keep failing

@@ -248,3 +248,28 @@ def test_without_the_branch_pinned_old_commits_still_never_publish_twice(world):
         assert platform["create_calls"] == 2 and len(platform["comments"]) == 2
     run = w.remote_run()
     assert all(run.post(f"{p}-{fw}").state is PostState.published for p in ORDER for fw in ("hormozi", "naval"))
+
+
+def test_the_runner_reads_expressions_as_github_does():
+    """The simulation is only as faithful as its reading of `if:` and `${{ }}`."""
+    from sim.expressions import Evaluator
+
+    failed = {"value": False}
+    status = {"success": lambda: not failed["value"], "failure": lambda: failed["value"],
+              "cancelled": lambda: False, "always": lambda: True}
+    ctx = {"secrets": {"EMPTY": ""}, "github": {"token": "t", "event_name": "schedule", "ref_name": "main",
+                                                "event": {}},
+           "steps": {"publish": {"outcome": "failure"}}, "needs": {"plan": {"outputs": {"due": "0"}}},
+           "inputs": {}, "vars": {}}
+    ev = Evaluator(ctx, status)
+    assert ev.evaluate("${{ secrets.EMPTY || github.token }}") == "t"
+    assert ev.interpolate("x-${{ secrets.MISSING }}-${{ 1 == 1 }}") == "x--true"
+    assert ev.condition("needs.plan.outputs.due != '0' || inputs.generate") is False
+    assert ev.condition("needs.plan.outputs.due == 0") is True  # '0' == 0: compared as numbers
+    assert ev.condition("vars.POSTGEN_PAUSED != 'true' && (github.event_name == 'SCHEDULE' || github.ref_name == github.event.repository.default_branch)")
+    assert ev.condition("failure() && steps.publish.outcome == 'failure'") is False
+    failed["value"] = True
+    assert ev.condition("failure() && steps.publish.outcome == 'failure'") is True
+    assert ev.condition("${{ !cancelled() }}") is True and ev.condition(None) is False  # success() implied
+    with pytest.raises(ValueError, match="hashFiles"):
+        ev.evaluate("hashFiles('x')")

@@ -118,19 +118,17 @@ class Evaluator:
         return token
 
     def _or(self) -> Any:
-        value = self._and()
-        while self._peek() == ("op", "||"):
-            self._take()
-            right = self._and()
-            value = value if truthy(value) else right
-        return value
+        return self._chain("||", self._and, lambda left, right: left if truthy(left) else right)
 
     def _and(self) -> Any:
-        value = self._comparison()
-        while self._peek() == ("op", "&&"):
+        return self._chain("&&", self._comparison, lambda left, right: right if truthy(left) else left)
+
+    def _chain(self, op: str, operand: Callable[[], Any], pick: Callable[[Any, Any], Any]) -> Any:
+        """`a op b op c`, left to right; `pick` chooses the operand the operator returns."""
+        value = operand()
+        while self._peek() == ("op", op):
             self._take()
-            right = self._comparison()
-            value = right if truthy(value) else value
+            value = pick(value, operand())
         return value
 
     def _comparison(self) -> Any:
