@@ -332,14 +332,37 @@ class GitSync:
     # ---- the hook
 
     def durable(self, paths: list[Path], moment: str) -> None:
-        """Make what the publisher saved durable on the remote (see the module doc)."""
-        from .ledger import RecordFailed, Replan
+        """Make what the publisher saved durable on the remote (see the module doc). Raises Replan
+        (an intent lost the race: nothing was sent) or RecordFailed (stop publishing)."""
+        from .ledger import RecordFailed
 
         what = ", ".join(sorted(Path(p).stem for p in paths))
-        if moment != "intent":
-            if self._commit(f"postgen: outcome, {what}") or self.unpushed:
-                self._push_record(f"the outcome for {what}")
-            return
+        try:
+            if moment == "intent":
+                self._intent(what)
+            else:
+                self._outcome(f"the outcome for {what}")
+        except _Failed as exc:  # git itself failed (a commit, a fetch): stop, never send blind
+            if moment == "intent":
+                raise RecordFailed(f"could not record the intent for {what}: {exc}; nothing was sent and publishing stopped") from None
+            raise RecordFailed(self._give_up(what, str(exc))) from None
+
+    def finish(self) -> None:
+        """Push what the pass saved without an outcome (deferrals, notes)."""
+        from .ledger import RecordFailed
+
+        try:
+            self._outcome("the last changes of the pass", message="postgen: update runs")
+        except _Failed as exc:
+            raise RecordFailed(self._give_up("the last changes of the pass", str(exc))) from None
+
+    def _outcome(self, what: str, message: str | None = None) -> None:
+        if self._commit(message or f"postgen: {what.removeprefix('the ')}") or self.unpushed:
+            self._push_record(what)
+
+    def _intent(self, what: str) -> None:
+        from .ledger import RecordFailed, Replan
+
         if not self._commit(f"postgen: intent, {what}"):
             return  # nothing new since the last push: that state is on the remote
         failures = 0
@@ -350,12 +373,9 @@ class GitSync:
                 return
             if push.moved:
                 self.races += 1
-                try:
-                    self._drop_intent()
-                    self._fetch()
-                    self._follow()
-                except _Failed as exc:
-                    raise RecordFailed(f"could not read {self.where} after a rejected push ({exc}); nothing was sent for {what}") from None
+                self._drop_intent()
+                self._fetch()
+                self._follow()
                 if self.races > RACES:
                     raise RecordFailed(f"{self.where} moved before each of {self.races} intents: publishing stopped, "
                                        "nothing was sent; the next job starts from the new tip")
@@ -369,11 +389,6 @@ class GitSync:
                                    "and publishing stopped; see 'When pushes keep failing' in docs/ci.md")
             self.log(f"push failed ({push.reason}); trying again")
             sleep(RETRY_DELAYS[min(failures, len(RETRY_DELAYS)) - 1])
-
-    def finish(self) -> None:
-        """Push what the pass saved without an outcome (deferrals, notes)."""
-        if self._commit("postgen: update runs") or self.unpushed:
-            self._push_record("the last changes of the pass")
 
     # ---- steps
 
@@ -463,10 +478,17 @@ class GitSync:
             except _Failed as exc:
                 push.reason = str(exc)
                 break
-        posts = ", ".join(self._changed_posts()) or what
-        saved = self.save_unpushed(push.reason)
-        raise RecordFailed(f"could not push the record of {posts} to {self.where} ({push.reason}): publishing stopped; "
-                           f"the record is saved for 'postgen reconcile {saved}' (docs/ci.md)")
+        raise RecordFailed(self._give_up(what, push.reason))
+
+    def _give_up(self, what: str, reason: str) -> str:
+        """Save what is not on the remote for a person; the one-line message that says so."""
+        posts = what
+        try:
+            posts = ", ".join(self._changed_posts()) or what
+            where = f"the record is saved for 'postgen reconcile {self.save_unpushed(reason)}'"
+        except (_Failed, OSError) as exc:
+            where = f"saving the record failed too ({_one_line(str(exc))}); it is in this checkout's commits after {self.pushed[:7]}"
+        return f"could not push the record of {posts} to {self.where} ({reason}): publishing stopped; {where} (docs/ci.md)"
 
     def _changed_posts(self) -> list[str]:
         """'POST (state)' for each post whose ledger fields are not on the remote yet."""

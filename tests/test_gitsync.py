@@ -207,6 +207,17 @@ def test_refused_pushes_send_nothing(repo):
     assert git(path.parent.parent, "rev-parse", "HEAD") == repo.first
 
 
+def test_git_failing_locally_stops_publishing_before_any_call(repo):
+    """A commit git cannot make (here: a stale index.lock) stops the pass; it is never taken for
+    one post's failure with the next post tried."""
+    platform = FakePlatform("reddit")
+    path, sync = job(repo)
+    (path.parent.parent / ".git" / "index.lock").write_text("")
+    with pytest.raises(ledger.RecordFailed, match="could not record the intent for .*index.lock.*nothing was sent"):
+        publisher(platform, sync).publish_run(path, platforms=["reddit"])
+    assert platform.create_calls == 0
+
+
 def test_an_outcome_that_cannot_be_pushed_is_saved_and_reconcile_applies_it(repo, tmp_path):
     platform = FakePlatform("reddit")
     path, sync = job(repo)
