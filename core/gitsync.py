@@ -336,7 +336,7 @@ class GitSync:
         (an intent lost the race: nothing was sent) or RecordFailed (stop publishing)."""
         from .ledger import RecordFailed
 
-        what = ", ".join(sorted(Path(p).stem for p in paths))
+        what = ", ".join(sorted({Path(p).stem for p in paths}))  # a run file and its journal: one run
         try:
             if moment == "intent":
                 self._intent(what)
