@@ -169,6 +169,8 @@ def test_no_credential_value_reaches_anything_postgen_writes(cli, isolated, plat
     postgen("validate", "no-such-run", code=2)
     postgen("import", "legacy_run.md")
     postgen("plugin", "new", "acme", code=0)
+    postgen("publish", "latest", "--yes", "--git", code=2)  # not a git checkout
+    postgen("reconcile", "no-such-folder", code=2)
     crash = subprocess_postgen("crash", code=1)
     assert "Traceback (most recent call last)" in crash and "ECHO" in crash
     subprocess_postgen("doctor", code=1)
