@@ -107,52 +107,71 @@ def _case_blind(members: str) -> str:
     return "".join(sorted(ch for ch in extra - chars if ord(ch) >= 128))
 
 
-def _literal(ch: str) -> str:
-    """Pattern for one TLD character, matched case-blind as JavaScript does."""
-    if "a" <= ch <= "z":
-        return f"[{ch}{ch.upper()}]"
-    variants = {ch, _canonical(ch), *_case_partners().get(_canonical(ch), "")}
-    variants = {v for v in variants if _canonical(v) == _canonical(ch)}
-    return re.escape(ch) if len(variants) == 1 else "[" + "".join(sorted(variants)) + "]"
+def _key(text: str) -> str:
+    """`text` as a case-blind JavaScript regular expression compares it, for set look-ups."""
+    return text.upper() if text.isascii() else "".join(map(_canonical, text))
 
 
-def _trie_pattern(words: list[str]) -> str:
-    """One pattern that tries the longest word first wherever words share a prefix, as the
-    reverse-sorted alternation twitter-text builds does, but without trying 1,500 branches."""
-    trie: dict = {}
-    for word in words:
-        node = trie
-        for ch in word.lower():
-            node = node.setdefault(ch, {})
-        node[""] = {}
+_TLD_STOP = frozenset("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ@+-")
+_PUNYCODE_TLD = re.compile(r"[xX][nN]--[\-0-9a-zA-Z]+")
+_ASCII_RUN = re.compile("[0-9A-Za-z]+")
 
-    def emit(node: dict) -> str:
-        branches = [_literal(ch) + emit(child) for ch, child in sorted(node.items(), reverse=True) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if "" in node else body
 
-    return emit(trie)
+class _Tlds:
+    """twitter-text's TLD alternatives, answered with set look-ups.
+
+    Its pattern tries the generic list, then the country list, each longest first (the
+    alternation is reverse-sorted), each TLD followed by anything but [0-9a-zA-Z@+-], then
+    punycode `xn--…`. A 1,574-way alternation costs Python's re over 60 ms to compile per
+    pattern; these sets cost about as much as reading the file.
+    """
+
+    def __init__(self, lists: dict[str, list[str]]) -> None:
+        self.kinds = []
+        for kind in ("generic", "country"):
+            words = {_key(word) for word in lists[kind]}
+            # An ASCII TLD must be a whole run of ASCII letters and digits (the character after it
+            # may not be one); only the few other TLDs are tried length by length.
+            lengths: dict[str, list[int]] = {}
+            for word in words:
+                if not word.isascii():
+                    lengths.setdefault(word[0], []).append(len(word))
+            self.kinds.append((words, {first: sorted(set(ls), reverse=True) for first, ls in lengths.items()}))
+
+    def end(self, text: str, at: int) -> int | None:
+        """Where the TLD starting at `text[at]` ends, or None when none starts there."""
+        if at >= len(text):
+            return None
+        run = _ASCII_RUN.match(text, at)
+        first = _key(text[at])
+        for words, lengths in self.kinds:
+            for length in lengths.get(first, ()):
+                end = at + length
+                if end <= len(text) and (end == len(text) or text[end] not in _TLD_STOP) \
+                        and _key(text[at:end]) in words:
+                    return end
+            if run and (run.end() == len(text) or text[run.end()] not in "@+-") and run[0].upper() in words:
+                return run.end()
+        m = _PUNYCODE_TLD.match(text, at)
+        return m.end() if m else None
 
 
 @dataclass(frozen=True)
 class _Grammar:
-    extract: re.Pattern
-    ascii_domain: re.Pattern
+    tlds: _Tlds
+    candidate: re.Pattern  # where a link may start: after a character allowed before one
+    protocol: re.Pattern
+    label: re.Pattern  # one label of a domain with its dot (underscores allowed: subdomains)
+    tail: re.Pattern  # port, path and query after the TLD
+    ascii_labels: re.Pattern  # labels of an ASCII (and accented Latin) domain inside a bare one
     tco: re.Pattern
 
 
 @cache
 def _grammar() -> _Grammar:
     """Compile twitter-text's URL grammar once, on first use (keeps `postgen --help` fast)."""
-    tlds = load_tlds()
-    ahead = r"(?=[^0-9a-zA-Z@+\-]|$)"
-    tld = (f"(?:(?:{_trie_pattern(tlds['generic'])}){ahead}|(?:{_trie_pattern(tlds['country'])}){ahead}"
-           r"|[xX][nN]--[\-0-9a-zA-Z]+)")
     domain_char = f"[^{_PUNCT}{_SPACES}{_INVALID}{_DIRECTIONAL}]"
     subdomain = rf"(?:(?:{domain_char}(?:[_\-]|{domain_char})*)?{domain_char}\.)"
-    domain_name = rf"(?:(?:{domain_char}(?:-|{domain_char})*)?{domain_char}\.)"
     letters = f"{_CYRILLIC}{_LATIN}"
     letters += _case_blind(letters)
     path_char = rf"[A-Za-z0-9!*';:=+,.$/%#\[\]\-\u2013_~@|&{letters}]"
@@ -161,25 +180,120 @@ def _grammar() -> _Grammar:
     # twitter-text splices its "ending character or balanced parentheses" into the path without a
     # group, so a path piece is chars-then-an-ending-char, or parentheses alone: "/x:(a)" ends at x.
     path_segment = rf"(?:{path_char}*(?:{parens}{path_char}*)*{path_end_char}|{parens}|@{path_char}+/)"
-    # JavaScript scans UTF-16: a character beyond U+FFFF can both precede a link (its first half)
-    # and start it (its second half), hence the zero-width `before` on such a character.
-    extract = (rf"(?P<before>(?=[\U00010000-\U0010ffff])|[^A-Za-z0-9@＠$#＃{_INVALID}]|[{_DIRECTIONAL}]|^)"
-               rf"(?P<url>(?P<protocol>{_PROTOCOL})?(?P<domain>{subdomain}*{domain_name}{tld})"
-               rf"(?::[0-9]+)?(?P<path>/{path_segment}*)?(?:\?{_QUERY_CHAR}*{_QUERY_END})?)")
     latin = _LATIN + _case_blind(_LATIN)
     return _Grammar(
-        extract=re.compile(extract),
-        ascii_domain=re.compile(rf"(?:[\-a-zA-Z0-9{latin}]+\.)+{tld}"),
+        tlds=_Tlds(load_tlds()),
+        candidate=re.compile(rf"(?:(?<=[^A-Za-z0-9@＠$#＃{_INVALID}])|(?=[\U00010000-\U0010ffff])|^)"
+                             rf"(?:{_PROTOCOL}|{domain_char})"),
+        protocol=re.compile(_PROTOCOL),
+        label=re.compile(subdomain),
+        tail=re.compile(rf"(?::[0-9]+)?(?P<path>/{path_segment}*)?(?:\?{_QUERY_CHAR}*{_QUERY_END})?"),
+        ascii_labels=re.compile(rf"(?:[\-a-zA-Z0-9{latin}]+\.)+"),
         tco=re.compile(rf"{_PROTOCOL}[tT]\.[cC][oO]/([a-zA-Z0-9]+)(?:\?{_QUERY_CHAR}*{_QUERY_END})?"),
     )
 
 
+def _ascii_domains(domain: str, grammar: _Grammar) -> list[tuple[int, int]]:
+    """(start, end) of each ASCII domain twitter-text finds inside a bare domain: the most labels
+    followed by a TLD win, as its greedy pattern backtracks."""
+    found = []
+    at = 0
+    while m := grammar.ascii_labels.search(domain, at):
+        dots = [m.start() + i for i, ch in enumerate(m[0]) if ch == "."]
+        end = next((e for dot in reversed(dots) if (e := grammar.tlds.end(domain, dot + 1)) is not None), None)
+        if end is not None:
+            found.append((m.start(), end))
+        at = end if end is not None else m.end()  # a failed run fails from each of its positions too
+    return found
+
+
+def _may_precede(ch: str) -> bool:
+    return not ("a" <= ch <= "z" or "A" <= ch <= "Z" or "0" <= ch <= "9" or ch in "@＠$#＃\ufffe\ufeff\uffff")
+
+
+class _Scan:
+    """One pass of twitter-text's URL pattern over a text, as JavaScript's regex engine runs it.
+
+    The domain is labels then a TLD: the most labels that a TLD follows win, and only subdomains
+    may hold underscores. What follows each dot is worked out once per text (`_after`), so long
+    texts of dotted words (Japanese sentences ended by ASCII full stops) stay linear.
+    """
+
+    def __init__(self, text: str, grammar: _Grammar) -> None:
+        self.text, self.grammar = text, grammar
+        self._after: dict[int, int | None] = {}  # dot -> end of the longest domain after it (2+ labels)
+
+    def _tld(self, dot: int) -> int | None:
+        return self.grammar.tlds.end(self.text, dot + 1)
+
+    def after(self, dot: int) -> int | None:
+        """End of the domain that takes the most further labels after `dot` and then a TLD."""
+        if dot not in self._after:
+            dots, at = [dot], dot + 1
+            while label := self.grammar.label.match(self.text, at):
+                dots.append(label.end() - 1)
+                at = label.end()
+            best = None
+            for i in range(len(dots) - 1, 0, -1):  # fill the answer for every dot of this chain
+                if best is None and "_" not in self.text[dots[i - 1] + 1:dots[i]]:
+                    best = self._tld(dots[i])
+                self._after[dots[i - 1]] = best
+            self._after.setdefault(dots[-1], None)
+        return self._after[dot]
+
+    def link_at(self, at: int) -> tuple[re.Match | None, int | None, int]:
+        """(protocol match or None, end of the domain or None, where to look next on failure)."""
+        protocol = self.grammar.protocol.match(self.text, at)
+        start = protocol.end() if protocol else at
+        first = self.grammar.label.match(self.text, start)
+        if first is None:
+            return protocol, None, at + 1
+        dot = first.end() - 1
+        end = self.after(dot)
+        if end is None and "_" not in first[0]:
+            end = self._tld(dot)
+        if end is None and protocol is None and self._tld(dot) is None:
+            return None, None, dot  # every later start inside this label meets the same labels
+        return protocol, end, at + 1
+
+    def next_link(self, pos: int) -> tuple[str, int, re.Match | None, int] | None:
+        """(preceding character, start, protocol match, domain end) of the next match from `pos`,
+        trying start positions in the order JavaScript does; None when there is none."""
+        text = self.text
+        at = pos
+        if pos == 0 and text and _may_precede(text[0]) and ord(text[0]) <= 0xFFFF:
+            # the first character is tried as the one preceding a link before the text's start is
+            for before, start in ((text[0], 1), ("", 0)):
+                protocol, end, _ = self.link_at(start)
+                if end is not None:
+                    return before, start, protocol, end
+            at = 2
+        while candidate := self.grammar.candidate.search(text, at):
+            at = candidate.start()
+            if at > pos and _may_precede(text[at - 1]):
+                before = text[at - 1]
+            elif at < len(text) and ord(text[at]) > 0xFFFF:
+                before = text[at]  # JavaScript's first half of this character precedes its second half
+            elif at != 0:
+                at += 1
+                continue
+            else:
+                before = ""
+            protocol, end, following = self.link_at(at)
+            if end is not None:
+                return before, at, protocol, end
+            at = following
+        return None
+
+
 def _utf16_length(text: str) -> int:
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    return len(text.encode("utf-16-le")) // 2
 
 
 def _punycode_length(label: str) -> int | None:
     """Length of `label` in ASCII (IDNA) form as twitter-text's punycode library writes it."""
+    if label.isascii() and label.isprintable():
+        return len(label)
     parts = re.split("[.\u3002\uff0e\uff61]", label)
     total = len(parts) - 1
     for part in parts:
@@ -196,7 +310,7 @@ def _punycode_length(label: str) -> int | None:
 def _domain_ok(url: str, protocol: str, domain: str, grammar: _Grammar) -> bool:
     """twitter-text's check on a matched URL: every label 1-63 characters once punycoded, a
     domain written as punycode holds an ASCII domain, the whole under 4,096 UTF-16 units."""
-    if domain.startswith("xn--") and not grammar.ascii_domain.search(domain):
+    if domain.startswith("xn--") and not _ascii_domains(domain, grammar):
         return False
     for label in domain.split("."):
         length = _punycode_length(label)
@@ -217,9 +331,16 @@ def extract_urls(text: str) -> list[ExtractedUrl]:
     if "." not in text:
         return []
     grammar = _grammar()
+    scan = _Scan(text, grammar)
     urls: list[ExtractedUrl] = []
-    for m in grammar.extract.finditer(text):
-        url, protocol, domain, start, end = m["url"], m["protocol"], m["domain"], m.start("url"), m.end("url")
+    pos = 0
+    while found := scan.next_link(pos):
+        before, start, protocol_match, domain_end = found
+        tail = grammar.tail.match(text, domain_end)
+        end = tail.end()
+        pos = end  # like JavaScript's lastIndex: a rejected match is skipped whole
+        protocol = protocol_match[0] if protocol_match else ""
+        url, domain = text[start:end], text[start + len(protocol):domain_end]
         if not _domain_ok(url, protocol, domain, grammar):
             continue
         if protocol:
@@ -229,18 +350,18 @@ def extract_urls(text: str) -> list[ExtractedUrl]:
                 url, end = tco[0], start + tco.end()
             urls.append(ExtractedUrl(url, start, end))
             continue
-        if m["before"] and m["before"] in "-_./":
+        if before and before in "-_./":
             continue  # "foo_bar.com", "x/y.com": part of a word or path, not a link
-        found: list[ExtractedUrl] = []
+        found_here: list[ExtractedUrl] = []
         offset = 0
-        for d in grammar.ascii_domain.finditer(domain):
-            offset = domain.index(d[0], offset)  # twitter-text places each at its first occurrence
-            found.append(ExtractedUrl(d[0], start + offset, start + offset + len(d[0])))
-            offset += len(d[0])
-        if found and m["path"]:
-            last = found[-1]
-            found[-1] = ExtractedUrl(last.url + url[len(domain):], last.start, end)
-        urls += found
+        for a, b in _ascii_domains(domain, grammar):
+            offset = domain.index(domain[a:b], offset)  # twitter-text places each at its first occurrence
+            found_here.append(ExtractedUrl(domain[a:b], start + offset, start + offset + b - a))
+            offset += b - a
+        if found_here and tail["path"]:
+            last = found_here[-1]
+            found_here[-1] = ExtractedUrl(last.url + url[len(domain):], last.start, end)
+        urls += found_here
     return urls
 
 
