@@ -183,7 +183,7 @@ def test_the_hook_sees_each_intent_before_its_call_and_each_outcome_after(tmp_pa
     seen = []
 
     def durable(paths, moment):
-        assert paths[0] == path and paths[1] == tmp_path / "ledger" / f"{path.stem}.jsonl"
+        assert paths == [path, tmp_path / "ledger" / f"{path.stem}.jsonl"]  # the run file and its journal
         seen.append((moment, x.create_calls, len(x.comments), lines(path)[-1]["event"]))
 
     publisher({"x": x}, durable=durable).publish_run(path)
@@ -216,13 +216,14 @@ def test_record_failed_stops_the_pass_and_the_next_pass_finishes(tmp_path):
             raise ledger.RecordFailed("push refused: protected branch")
 
     pub = publisher({"x": x}, durable=durable)
-    outcomes = pub.publish_run(path)
-    assert [o.status for o in outcomes] == ["failed"] and "recording it failed" in outcomes[0].reason
-    assert "push refused" in outcomes[0].reason and "sends nothing more" in outcomes[0].reason
+    with pytest.raises(ledger.RecordFailed, match="push refused") as stopped:
+        pub.publish_run(path)
+    assert stopped.value.outcomes == []  # what the pass did before it stopped
     assert x.create_calls == 1 and not x.comments  # stopped: no follow-up, no second post
     assert runfile.load(path).post("x-hormozi").state is PostState.published  # kept locally
-    assert pub.publish_run(path)[0].status == "skipped"  # the same pass sends nothing more
-    assert ledger.exit_code(outcomes) == 1
+    with pytest.raises(ledger.RecordFailed, match="not tried"):  # the same pass sends nothing more
+        pub.publish_run(path)
+    assert x.create_calls == 1
     publisher({"x": x}).publish_run(path)  # the next pass
     assert x.copies("x-hormozi") == 1 and x.copies("x-naval") == 1 and len(x.comments) == 2
 
@@ -234,8 +235,8 @@ def test_a_hook_that_fails_any_other_way_at_an_intent_sends_nothing(tmp_path):
     def durable(paths, moment):
         raise OSError("git: no space left on device")
 
-    outcomes = publisher({"x": x}, durable=durable).publish_run(path)
-    assert outcomes[0].status == "failed" and "no space left" in outcomes[0].reason
+    with pytest.raises(ledger.RecordFailed, match="no space left"):
+        publisher({"x": x}, durable=durable).publish_run(path)
     assert x.create_calls == 0
 
 

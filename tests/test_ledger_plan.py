@@ -234,6 +234,10 @@ def test_pending_counts_what_due_would_send_and_what_waits(cli, isolated):
     # besides those two (x-naval failed, x-aida unapproved, reddit disabled, the import unscheduled).
     assert data == {"due": 2, "waiting": 4, "threshold": 4, "generate": False, "unscheduled": 1, "unreadable": []}
     assert "2 due now, 4 waiting" in text and "1 ready posts have no slot" in text
+    with runfile.editing(unscheduled) as handle:  # killed mid-publish: --due must run to reconcile it
+        handle.run.post("x-hormozi").state = PostState.publishing
+    with time_machine.travel(datetime(2026, 11, 2, 9, 10, tzinfo=timezone.utc), tick=False):
+        assert json.loads(cli("pending", "--json").output)["due"] == 3
     with time_machine.travel(datetime(2026, 11, 2, 9, 10, tzinfo=timezone.utc), tick=False):
         dry = json.loads(cli("publish", "--due", "--dry-run", "--json").output)
     assert sorted(r["post"] for r in dry["posts"] if r["action"] == "publish") == ["linkedin-hormozi", "x-hormozi"]

@@ -252,15 +252,18 @@ def _report(outcomes, as_json: bool, code: int, hints: list[str] = ()) -> None:
 @click.option("--follow-up", "follow_up", type=click.Choice(["done", "retry", "skip"]),
               help="With --resolve: settle a failed or cut-off follow-up: 'done [URL]' (it is there), 'retry' (send it again), 'skip' (leave it out).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--git", "use_git", is_flag=True,
+              help="CI: start from the remote branch's tip; push each intent before its call and each outcome after (docs/ci.md).")
 @pass_app
 def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, yes, resolve_id, resolve_as, follow_up,
-            as_json) -> None:
+            as_json, use_git) -> None:
     """Publish a run's posts, each at most once (RUN: id, file, path or 'latest').
 
     \b
     postgen publish latest --dry-run        exactly what would be sent, and its estimated cost
     postgen publish RUN [--platform x] [--post x-hormozi] [--yes]
-    postgen publish --due --yes             what is due now, all runs (CI)
+    postgen publish --due --yes             what is due now, all runs
+    postgen publish --due --yes --git       the same from CI, with the ledger kept in git
     postgen publish RUN --resolve POST --as published URL | --as failed
     postgen publish RUN --resolve POST --follow-up done [URL] | retry | skip
 
@@ -278,6 +281,7 @@ def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, ye
         raise click.UsageError("name a RUN (or 'latest'), or use --due to publish what is due across all runs")
 
     _check_platforms(platforms)
+    sync = _git_sync(app) if use_git and not dry_run else None  # before planning: the plan reads the remote's tip
     selection = {"due": due, "platforms": platforms, "post_ids": post_ids}
     plan, unreadable, stale = _plan(app, _targets(app, run_ref), selection, strict=bool(run_ref))
     _check_ids(plan, post_ids)
@@ -295,7 +299,7 @@ def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, ye
             click.echo(f"  {run_id} {post_id}", err=as_json)
         click.confirm(f"Publish these {len(to_send)} posts now?", abort=True, err=as_json)
 
-    publisher = ledger.Publisher(app.config)
+    publisher = ledger.Publisher(app.config, durable=sync.durable if sync else None)
     outcomes = list(unreadable)
     notices = publisher.notices
     from postgen.runfile import RunLocked
@@ -310,6 +314,13 @@ def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, ye
                 raise
             # --due: another publisher has this run; its posts wait for the next pass.
             outcomes.extend(ledger.Outcome(run.id, p.id, p.platform, "deferred", str(exc)) for p in posts)
+        except ledger.RecordFailed as exc:  # --git: the ledger could not be pushed; nothing more is sent
+            _record_failed(outcomes + getattr(exc, "outcomes", []), as_json, exc)
+    if sync is not None:
+        try:
+            sync.finish()
+        except ledger.RecordFailed as exc:
+            _record_failed(outcomes, as_json, exc)
     code = ledger.exit_code(outcomes)
     for notice in notices:
         click.echo(f"note: {notice}", err=True)
@@ -354,8 +365,8 @@ def pending(app: AppContext, as_json: bool) -> None:
     """How many posts `publish --due` would send now, and how many wait for a slot.
 
     \b
-    due        posts `publish --due` would send now (too-late ones are moved, not counted;
-               the daily spend cap counts)
+    due        posts `publish --due` would act on now: send (too-late ones are moved, not
+               counted; the daily spend cap counts) or finish (an unknown outcome, a follow-up)
     waiting    posts it sends now or at a later slot: scheduled, enabled, approved when
                required, not failed or published
     threshold  [publish] pending_threshold; generate: waiting < threshold (CI makes a new run)
@@ -377,6 +388,29 @@ def pending(app: AppContext, as_json: bool) -> None:
             click.echo(f"unreadable, not counted: {problem}", err=True)
     if counts["unreadable"]:
         sys.exit(1)
+
+
+def _git_sync(app: AppContext):
+    """`--git`: the checkout at the remote tip, ready to push intents and outcomes (postgen.gitsync)."""
+    from postgen import gitsync, ledger
+    from postgen.cli import PostgenError
+
+    try:
+        return gitsync.start(app.config)
+    except gitsync.GitSyncError as exc:
+        raise PostgenError(str(exc)) from None
+    except ledger.RecordFailed as exc:
+        _record_failed([], False, exc)
+
+
+def _record_failed(outcomes, as_json: bool, exc: Exception) -> None:
+    """Publishing stopped because the ledger could not be recorded: what was done, then why (exit 1)."""
+    from postgen import ledger
+
+    if outcomes:
+        _report(outcomes, as_json, ledger.EXIT_FAILED)
+    click.echo(f"Error: {exc}", err=True)
+    sys.exit(ledger.EXIT_FAILED)
 
 
 @click.command()

@@ -277,7 +277,7 @@ _HELD: set[Path] = set()  # run files whose lock this process holds (a Publisher
 
 @contextlib.contextmanager
 def hold(path: Path | str, purpose: str = "publish") -> Iterator[None]:
-    """The run's lock, re-entrant within this process: `restore` called from a `durable` hook
+    """The run's lock, re-entrant within this process: a decision recorded from a `durable` hook
     while the Publisher holds the lock must not lock itself out."""
     key = Path(path).resolve()
     if key in _HELD:
@@ -294,12 +294,14 @@ def hold(path: Path | str, purpose: str = "publish") -> Iterator[None]:
 def restore(path: Path | str) -> list[str]:
     """Reload the run file at `path`, bring its ledger fields up to what the journal says (never
     backwards) and save it. For use after a git merge took a person's version of a run file.
-    Returns the ids of the posts that were behind (nothing is written when none were)."""
+    Returns the ids of the posts that were behind (nothing is written when none were).
+
+    It takes no lock: call it holding the run's lock (a `durable` hook runs under the Publisher's,
+    `postgen reconcile` takes it) or while no publisher works on the run."""
     path = Path(path)
-    with hold(path, "restore"):
-        run, behind = load(path)
-        if behind:
-            runfile.save(path, run)
+    run, behind = load(path)
+    if behind:
+        runfile.save(path, run)
     return behind
 
 

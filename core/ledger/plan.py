@@ -226,8 +226,9 @@ class Spend:
 
 
 def pending(config, now: datetime | None = None) -> dict:
-    """What `postgen pending` reports: posts `--due` would send now, posts waiting for a slot, and
-    whether that is few enough to generate a new run. Reads every run; writes nothing."""
+    """What `postgen pending` reports: posts `--due` would act on now (send, or finish: an unknown
+    outcome to reconcile, a follow-up to send), posts waiting for a slot, and whether that is few
+    enough to generate a new run. Reads every run; writes nothing."""
     from .. import runfile
     from ..checks import connector_for
     from ..models import utcnow
@@ -252,8 +253,9 @@ def pending(config, now: datetime | None = None) -> dict:
         act, _ = select(run, now=now, due=True, **gate)
         carried: set[str] = set()
         for post in act:
-            if post.state is not PostState.ready:
-                continue  # unfinished business: reconciled, not a new send
+            if post.state is not PostState.ready:  # unfinished business (an unknown outcome, a follow-up):
+                due += 1  # the pass must run to finish it
+                continue
             if spend.cap is not None:
                 try:
                     connector = connectors.setdefault(post.platform, connector_for(post.platform, config))

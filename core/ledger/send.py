@@ -71,7 +71,7 @@ class Handle(runfile.RunHandle):
 
     @property
     def paths(self) -> list[Path]:
-        return [self.path] + [p for p in (self.journal.path, self.journal.attributes) if p.exists()]
+        return [self.path] + ([self.journal.path] if self.journal.path.exists() else [])
 
 
 class Publisher:
@@ -82,6 +82,8 @@ class Publisher:
     `durable(paths, moment)` is called after the run file and journal are saved: "intent" right
     before a call that creates something (it may raise Replan), "outcome" after an outcome is
     recorded (it may raise RecordFailed). After each call the run is read again from disk.
+    RecordFailed stops the pass: it leaves `publish_run` with `.outcomes` (what the pass did
+    before), and the Publisher sends nothing more.
     """
 
     def __init__(
@@ -214,7 +216,7 @@ class Publisher:
         while they read the list."""
         path = Path(path)
         if self._stopped:
-            return [Outcome(path.stem, "-", "-", "skipped", f"not tried: {self._stopped}")]
+            raise RecordFailed(f"not tried: {self._stopped}")
         with journal_mod.hold(path, "publish"):
             handle = self._open(path)
             outcomes = self._reschedule(handle, selection)
@@ -228,6 +230,10 @@ class Publisher:
                 post_id = todo.pop(0)
                 try:
                     outcome = self.publish_post(handle, handle.run.post(post_id))
+                except RecordFailed as exc:  # stop the pass; what it recorded stays in the local files
+                    self._stopped = f"recording failed earlier in this pass: {exc}"
+                    exc.outcomes = outcomes  # type: ignore[attr-defined]  # what this pass did before it stopped
+                    raise
                 except Replan as exc:
                     replans += 1
                     self._reload(handle)
@@ -245,8 +251,6 @@ class Publisher:
                 done.add(post_id)
                 self._fire(outcome)
                 outcomes.append(outcome)
-                if self._stopped:
-                    break
         return outcomes
 
     def _reschedule(self, handle: Handle, selection: dict) -> list[Outcome]:
@@ -288,15 +292,8 @@ class Publisher:
                 return Outcome(run.id, post.id, post.platform, "skipped",
                                f"skipped: {', '.join(missing)} not set (postgen doctor); it goes out once they are")
             return self._publish(handle, post, connector)
-        except Replan:
+        except (Replan, RecordFailed):
             raise
-        except RecordFailed as exc:
-            self._stopped = f"recording an outcome failed: {exc}"
-            now = handle.run.post(post.id)
-            where = f" at {now.publication.url}" if now.publication and now.publication.url else ""
-            return Outcome(run.id, post.id, post.platform, "failed",
-                           f"{now.state.value}{where}, but recording it failed ({exc}); the outcome is kept in "
-                           f"{handle.path} and {handle.journal.path} for the next pass; this pass sends nothing more")
         except Unresolved as exc:
             return Outcome(run.id, post.id, post.platform, "unresolved", str(exc))
         except Exception as exc:  # a connector bug must not stop the other posts
@@ -322,16 +319,12 @@ class Publisher:
             post.last_error = "; ".join(p.message for p in errors)
             self._commit(handle, post, result="failed")
             return Outcome(run.id, post.id, post.platform, "failed", f"not sent: {post.last_error}")
-        if not looked:
-            outcome = self._look_before_send(handle, post, connector)
-            if outcome is not None:
-                return outcome
         cost = estimate(connector, effective(run, post))
         over = self._spend_book(handle.path.parent).refuses(cost)
         if over:
             return Outcome(run.id, post.id, post.platform, "deferred", f"not sent: {over}",
                            until=self._spend_book(handle.path.parent).tomorrow)
-        return self._create(handle, post, connector, cost)
+        return self._create(handle, post, connector, cost, look=not looked and self._should_look(handle, post, connector))
 
     # ---- unknown outcomes
 
@@ -377,21 +370,27 @@ class Publisher:
         self._commit(handle, post, result="unknown")
         raise Unresolved(f"{post.last_error}. Look on {post.platform}, then: {resolve_hint(run.id, post.id)}")
 
-    def _look_before_send(self, handle: Handle, post: Post, connector: Connector) -> Outcome | None:
-        """A stale copy must never resend: before sending a ready post, ask the platform where that
+    def _should_look(self, handle: Handle, post: Post, connector: Connector) -> bool:
+        """A stale copy must never resend: ask the platform before sending a ready post where that
         is cheap and needed. Always where it takes copies (Reddit: nothing else stops a second
         one); where it refuses copies (X reads are billed) only when the post was tried before."""
-        run = handle.run
         tried = post.attempts > 0 or handle.journal.newest(post.id) is not None
-        if connector.refuses_duplicates and not tried:
-            return None
+        return not connector.refuses_duplicates or tried
+
+    def _look_after_intent(self, handle: Handle, post: Post, connector: Connector, before: dict) -> Outcome | None:
+        """The lookup that keeps a stale copy from resending, made once the intent is durable (so
+        a job that lost the race to record it has already re-planned). None: send."""
+        run = handle.run
         try:
             found = connector.find_existing(post)
         except PublishError as exc:
             if exc.kind in ("rate_limited", "transient") and not connector.refuses_duplicates:
-                return Outcome(run.id, post.id, post.platform, "deferred",
-                               f"not sent: could not check {post.platform} for an earlier copy ({exc.message}); it takes "
-                               "copies, so the post waits: checked again next run")
+                for name, value in before.items():  # nothing was sent: the intent is withdrawn
+                    setattr(post, name, value)
+                post.last_error = (f"could not check {post.platform} for an earlier copy ({exc.message}); it takes "
+                                   "copies, so the post waits: checked again next run")
+                self._commit(handle, post, result="withdrawn")
+                return Outcome(run.id, post.id, post.platform, "deferred", f"not sent: {post.last_error}")
             return None  # cannot look: a platform that refuses copies says "duplicate"; elsewhere the journal stands alone
         if found is None:
             return None
@@ -403,7 +402,7 @@ class Publisher:
 
     # ---- creating
 
-    def _create(self, handle: Handle, post: Post, connector: Connector, cost: float) -> Outcome:
+    def _create(self, handle: Handle, post: Post, connector: Connector, cost: float, look: bool = False) -> Outcome:
         run = handle.run
         attempt = 0
         while True:
@@ -415,6 +414,10 @@ class Publisher:
             post.last_attempt_at = utcnow()
             post.deferred_until = None
             post = self._commit(handle, post, event="intent", result="intent", before=before)
+            if look and attempt == 1:
+                outcome = self._look_after_intent(handle, post, connector, before)
+                if outcome is not None:
+                    return outcome
             try:
                 publication = connector.publish(post)
             except PublishError as exc:
