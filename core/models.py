@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .untrusted import normalize
+
 PLATFORMS = ("linkedin", "x", "reddit")
 LinkPolicy = Literal["first_comment", "inline", "none"]
 
@@ -28,7 +30,8 @@ class _Model(BaseModel):
 
 
 class Video(_Model):
-    """A video as the sources found it. `transcript` is None when none could be had."""
+    """A video as the sources found it. `transcript` is None when none could be had.
+    Its text fields are normalized on the way in (untrusted text: see postgen.untrusted)."""
 
     id: str
     url: str
@@ -40,6 +43,13 @@ class Video(_Model):
     transcript: str | None = None
     views: int | None = None
     source: str = ""  # name of the source plugin that produced it
+
+    @field_validator("url", "title", "channel", "description", "transcript")
+    @classmethod
+    def _normalized(cls, value: str | None) -> str | None:
+        """Every source, plugins included, hands its text through here: no control or invisible
+        format characters get past a Video (see postgen.untrusted)."""
+        return normalize(value) if value else value
 
 
 class Framework(_Model):
