@@ -199,6 +199,9 @@ class Run(_Model):
     source_hash: str = ""
     usage: Usage = Field(default_factory=Usage)
     warnings: list[str] = Field(default_factory=list)
+    # Sentences of the transcript (which is not stored) that back the posts' claims, kept at
+    # generation so a later `postgen validate` reaches the same verdicts (postgen.grounding).
+    backing: list[str] = Field(default_factory=list)
     imported_from: str | None = None
     # Section headings of the frameworks used ("hormozi": "🔥 HORMOZI"), so the file renders the
     # same later even where a user framework from `frameworks_dir` is not loaded.
