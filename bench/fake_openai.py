@@ -50,6 +50,11 @@ def instance(schema: dict[str, Any], defs: dict[str, Any], name: str = "") -> An
     return SAMPLE_STRINGS.get(name, f"A short {name or 'text'} for the benchmark.")
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # sixteen drafts connect at once: the default backlog of 5 drops some
+    daemon_threads = True
+
+
 class FakeOpenAI:
     def __init__(self, latency: float = 0.2):
         self.latency = latency
@@ -71,9 +76,7 @@ class FakeOpenAI:
                     if server.first_seen is None:
                         server.first_seen = time.perf_counter()
                 time.sleep(server.latency)
-                fmt = body.get("response_format") or {}
-                schema = (fmt.get("json_schema") or {}).get("schema") or {"type": "object", "properties": {}}
-                content = json.dumps(instance(schema, schema.get("$defs", {})))
+                content = server.answer(body)
                 prompt_chars = sum(len(str(m.get("content", ""))) for m in body.get("messages", []))
                 answer = {
                     "id": f"chatcmpl-bench{len(server.requests)}",
@@ -97,9 +100,15 @@ class FakeOpenAI:
                 with server._lock:
                     server.last_done = time.perf_counter()
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def answer(self, body: dict[str, Any]) -> str:
+        """The message content for one request: JSON that fits its structured-output schema.
+        Subclasses answer otherwise (tests/gullible_openai.py plays a careless model)."""
+        fmt = body.get("response_format") or {}
+        schema = (fmt.get("json_schema") or {}).get("schema") or {"type": "object", "properties": {}}
+        return json.dumps(instance(schema, schema.get("$defs", {})))
 
     @property
     def base_url(self) -> str:
