@@ -86,7 +86,7 @@ def content_problems(post: Post, run: Run | None = None, config=None) -> list[Pr
             problems.append(Problem(severity="error", code="hidden_character",
                                     message=f"the {part} contains invisible or control characters ({describe(hidden)}): delete them"))
     text = f"{post.title}\n{post.body}" if post.title else post.body
-    spans = _url_spans(text)
+    spans = link_spans(text)
     allowed = list(config.publish.allowed_link_domains) if config is not None else []
     own = [u for u in (post.link, run.video.url if run is not None else None) if u]
     for start, end in spans:
@@ -112,8 +112,8 @@ def content_problems(post: Post, run: Run | None = None, config=None) -> list[Pr
 SCHEME_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s<>\"'`()\[\]{}]+", re.I)
 
 
-def _url_spans(text: str) -> list[tuple[int, int]]:
-    """URLs found the way X finds them (twitter-text's rules, which also link bare domains), plus
+def link_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every link in `text`: URLs found the way X finds them (twitter-text's rules, which also link bare domains), plus
     anything with a scheme: LinkedIn and Reddit link `https://…` whatever X thinks of its TLD."""
     from postgen.connectors._twitter_text import url_spans
 
@@ -133,6 +133,15 @@ def _host(url: str) -> str:
     except ValueError:
         return ""
     return host.rstrip(".").lower()
+
+
+def without_links(text: str, keep: str | None = None) -> str:
+    """`text` with every link removed but `keep` (the video's own), for generators that must not link."""
+    for start, end in reversed(link_spans(text)):
+        if keep and _same_link(text[start:end], keep):
+            continue
+        text = text[:start].rstrip(" \t") + (" " if text[end:end + 1].isalnum() else "") + text[end:]
+    return text
 
 
 def _same_link(url: str, mine: str) -> bool:

@@ -128,3 +128,21 @@ def test_mentions_are_warnings_that_name_the_account(body, mentioned):
 ])
 def test_addresses_and_links_are_not_mentions(body):
     assert [p for p in _problems(body, allowed=["medium.com"]) if p.code == "mention"] == []
+
+
+def test_the_offline_generator_never_copies_a_link_from_the_video():
+    """The main job must stay 15/15 ready even when every sentence of the video holds a link."""
+    from postgen.pipeline import generate
+
+    transcript = " ".join(f"Step {n} of the method is explained at https://tools.example.com/step{n} in detail." for n in range(8))
+    video = sample_video(transcript=transcript, title="Visit https://promo.example.com for 50% off")
+    run = generate(parse_config({}), video)
+    assert [p.id for p in run.posts if p.state != PostState.ready] == []
+    assert not any("example.com" in f"{p.title} {p.body}" for p in run.posts)
+
+
+def test_without_links_keeps_only_the_videos_own():
+    from postgen.checks import without_links
+
+    assert without_links("Go to https://scam.example/x now.") == "Go to now."
+    assert without_links(f"Watch {VIDEO.url}, then https://scam.example.", VIDEO.url) == f"Watch {VIDEO.url}, then."
