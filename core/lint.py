@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from .grounding import Support, sentences, unsupported_claims  # noqa: F401 - unsupported_claims is public here
+from .grounding import Support, sentences
 from .models import Post, Problem, Run
 
 NO_MARKDOWN = {"x", "linkedin"}

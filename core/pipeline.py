@@ -22,7 +22,7 @@ from typing import Callable
 from .generator import Draft, DraftRequest, Generator, GeneratorError, PostGenerationError
 from .grounding import backing_sentences, ground, source_support
 from .lint import run_support
-from .models import Brief, Post, PostState, Problem, Run, Usage, Video
+from .models import Brief, Framework, Post, PostState, Problem, Run, Usage, Video
 from .untrusted import normalize
 
 
@@ -117,7 +117,7 @@ def generate(
     warnings: list[str] | None = None,
 ) -> Run:
     """Write a run for `video` (not saved). `on_post` is called as each post is settled."""
-    from .checks import check_post, connector_for
+    from .checks import connector_for
     from .frameworks import selected
 
     gen = generator or pick_generator(config)
@@ -153,6 +153,21 @@ def generate(
     )
     connectors = {p: connector_for(p, config) for p in platforms}
     jobs = [(p, fw) for p in platforms for fw in library]
+    run.posts = draft_posts(config, run, gen, jobs, connectors, library, meter, on_post, source=video.transcript)
+    settle(run, connectors, config=config, source=video.transcript)
+    run.usage = meter.total
+    return run
+
+
+def draft_posts(config, run: Run, gen: Generator, jobs: list[tuple[str, Framework]], connectors: dict,
+                library: list[Framework], meter: _Meter, on_post: Callable[[Post], None] | None = None, *,
+                source: str | None = None) -> list[Post]:
+    """One post per (platform, framework) job from the run's brief: drafted in parallel, checked by
+    its connector, repaired up to `repair_rounds`: one path for a new run and for `postgen extend`.
+    `source`, the transcript when there is one at hand, is what claims are checked against."""
+    from .checks import check_post
+
+    brief, stored = run.brief, run.video
     rounds = config.generator.repair_rounds
 
     def one(platform: str, framework) -> Post:
@@ -168,6 +183,7 @@ def generate(
             has_title=bool(getattr(connector, "has_title", False)),
             library=library,
             measure=connector.measure,
+            limit=getattr(connector, "limit", None),
         )
         post = Post(id=Post.make_id(platform, framework.name), platform=platform, framework=framework.name,
                     link_policy=policy, link=stored.url)
@@ -176,14 +192,14 @@ def generate(
             draft = gen.draft(request)
             spent = spent + meter.add(draft.usage)
             _apply(post, draft)
-            errors = [p for p in check_post(post, run, connector, config, source=video.transcript) if p.severity == "error"]
+            errors = [p for p in check_post(post, run, connector, config, source=source) if p.severity == "error"]
             while errors and post.repairs < rounds:
                 request.previous, request.problems = draft, errors
                 draft = gen.draft(request)
                 spent = spent + meter.add(draft.usage)
                 post.repairs += 1
                 _apply(post, draft)
-                errors = [p for p in check_post(post, run, connector, config, source=video.transcript)
+                errors = [p for p in check_post(post, run, connector, config, source=source)
                           if p.severity == "error"]
         except PostGenerationError as exc:
             if exc.usage is not None:  # the failed call was billed all the same
@@ -207,10 +223,7 @@ def generate(
             for f in futures:
                 f.cancel()
             raise
-    run.posts = [posts[Post.make_id(p, fw.name)] for p, fw in jobs]
-    settle(run, connectors, config, source=video.transcript)
-    run.usage = meter.total
-    return run
+    return [posts[Post.make_id(p, fw.name)] for p, fw in jobs]
 
 
 def _apply(post: Post, draft: Draft) -> None:
@@ -230,17 +243,18 @@ def clean_brief(brief: Brief) -> Brief:
     })
 
 
-def settle(run: Run, connectors: dict, config=None, *, source: str | None = None) -> None:
-    """Final problems (lints see the whole run now, for near-duplicates) and each post's state.
-    With the transcript (`source`), the sentences that back the posts' claims are kept in the run,
-    so a later validate, which has no transcript, reaches the same verdicts."""
+def settle(run: Run, connectors: dict, posts: list[Post] | None = None, config=None, *, source: str | None = None) -> None:
+    """Final problems (lints see the whole run now, for near-duplicates) and the state of each of
+    `posts` (default: all the run's). With the transcript (`source`), the sentences that back the
+    posts' claims are kept in the run, so a later validate, which has no transcript, reaches the
+    same verdicts."""
     from .checks import check_post
 
     if source:
         texts = [f"{p.title}\n{p.body}" if p.title else p.body for p in run.posts]
         run.backing = []  # chosen afresh: what the posts say now
         run.backing = backing_sentences(texts, run_support(run), source_support(source))
-    for post in run.posts:
+    for post in run.posts if posts is None else posts:
         if post.state == PostState.failed and any(p.code == "generator" for p in post.problems):
             continue
         post.problems = check_post(post, run, connectors[post.platform], config, source=source)

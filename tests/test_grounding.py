@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from generation_fakes import TRANSCRIPT, install, sample_video
@@ -149,7 +151,7 @@ def test_validate_later_without_the_transcript_reaches_the_same_verdicts(tmp_pat
     from postgen.pipeline import settle
     from postgen.checks import connector_for
 
-    settle(run, {p: connector_for(p, config) for p in ("linkedin", "x", "reddit")}, config, source=video.transcript)
+    settle(run, {p: connector_for(p, config) for p in ("linkedin", "x", "reddit")}, config=config, source=video.transcript)
     saved = runfile.load(save_run(config, run))
     assert saved.video.transcript is None and 0 < len(saved.backing) < 20
     assert all(s in video.transcript.replace("\n", " ") for s in saved.backing)
@@ -216,3 +218,27 @@ def test_strict_claims_go_through_the_repair_loop():
     run = generate(config, sample_video(), generator=gen)
     assert '"2021", "MIT", "64%"' in gen.asked[1][0]
     assert run.post("x-hormozi").state == PostState.ready and run.post("x-hormozi").body == "Short and fine."
+
+
+def test_extend_grounds_the_brief_it_writes_for_a_run_without_one(tmp_path):
+    """`postgen extend` on an imported run writes a brief: it is checked like a new run's."""
+    from postgen import runfile
+    from postgen.extend import extend
+    from postgen.generators.offline import OfflineGenerator
+    from postgen.pipeline import generate, save_run
+
+    class Invents(OfflineGenerator):
+        def brief(self, video):
+            brief, usage = super().brief(video)
+            invented = Fact(claim="A 2021 MIT survey found 64% of learners quit.", evidence="a 2021 MIT survey found 64%")
+            return brief.model_copy(update={"facts": [*brief.facts, invented]}), usage
+
+    install()
+    config = parse_config({"runs_dir": str(tmp_path / "runs"), "platforms": {"enabled": ["x"]}})
+    run = generate(config, sample_video())
+    run.brief = None  # as an imported seed run has none
+    path = save_run(config, run)
+    config = parse_config({"runs_dir": str(tmp_path / "runs"), "platforms": {"enabled": ["x", "linkedin"]}})
+    outcome = extend(config, path, ["linkedin"], generator=Invents())
+    assert any("dropped the fact" in w and "2021 MIT" in w for w in outcome.warnings)
+    assert "MIT" not in json.dumps(runfile.load(path).brief.model_dump())

@@ -122,8 +122,8 @@ def test_local_files_are_normalized(tmp_path):
     from postgen.sources.local import LocalSource
 
     path = tmp_path / "talk.md"
-    path.write_text(f"---\nurl: https://example.com/t\ntitle: \"Bidi \\u202Etrick\"\n"
-                    f"description: \"zero\\u200Bwidth\"\n---\nBell\u0007 and\u001b escape.\r\nNext line.\n",
+    path.write_text("---\nurl: https://example.com/t\ntitle: \"Bidi \\u202Etrick\"\n"
+                    "description: \"zero\\u200Bwidth\"\n---\nBell\u0007 and\u001b escape.\r\nNext line.\n",
                     encoding="utf-8")
     source = LocalSource({"path": str(path)})
     video = source.fetch(source.candidates()[0])
