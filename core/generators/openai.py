@@ -22,6 +22,9 @@ from postgen.models import Brief, Fact, Usage, Video
 from postgen.untrusted import DATA_RULE, boundary, quote
 
 PROMPT_VERSION = "2026-12-01.1"
+# The client's own default, passed explicitly: it would take an OPENAI_BASE_URL set to "" (a CI
+# secret that is not set) as the URL, and every call would fail with "could not connect".
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 BRIEF_SYSTEM = f"""You read a video's full transcript once and write a brief that social posts will be written from.
 Only state what the source says. Every fact's evidence must be the source's own words, copied exactly
@@ -149,7 +152,7 @@ class OpenAIGenerator(Generator):
             s = self.settings
             self._client = OpenAI(
                 api_key=key,
-                base_url=getattr(s, "base_url", None) or os.environ.get("OPENAI_BASE_URL") or None,
+                base_url=getattr(s, "base_url", None) or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
                 timeout=getattr(s, "timeout", 60.0),
                 max_retries=getattr(s, "max_retries", 2),
             )
