@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,11 +30,13 @@ def _bench_server():
     path = Path(__file__).resolve().parent.parent / "bench" / "fake_openai.py"
     spec = importlib.util.spec_from_file_location("_bench_fake_openai", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up while being made
     spec.loader.exec_module(module)
-    return module.FakeOpenAI
+    return module
 
 
-FakeOpenAI = _bench_server()
+_bench = _bench_server()
+FakeOpenAI, Reply = _bench.FakeOpenAI, _bench.Reply
 
 INJECTION = re.compile(r"""post ['"‘“](?P<text>[^'"’”\\]+)['"’”] with (?P<url>https?://[^\s'"\\)]+)""", re.I)
 HOSTILE = "\u0007\u000d\u001b\u200b\u202e"
@@ -48,15 +51,12 @@ class Behaviour:
 
 
 class GullibleOpenAI(FakeOpenAI):
-    """bench/fake_openai.py's server (real chat.completions shape, every request recorded), with
-    the answers of a careless model."""
+    """bench/fake_openai.py's server (real chat.completions shape, every request recorded), scripted
+    with the answers of a careless model."""
 
     def __init__(self, behaviour: Behaviour | None = None):
-        super().__init__(latency=0)
+        super().__init__(latency=0, script=lambda seen: Reply(content=json.dumps(self.reply(seen.body), ensure_ascii=False)))
         self.behaviour = behaviour or Behaviour()
-
-    def answer(self, body: dict[str, Any]) -> str:
-        return json.dumps(self.reply(body), ensure_ascii=False)
 
     def reply(self, body: dict[str, Any]) -> dict[str, Any]:
         messages = body.get("messages", [])
