@@ -12,7 +12,7 @@ __version__ = "0.1.0"
 
 hookimpl = pluggy.HookimplMarker("postgen")
 
-from .connector import Connector, ConnectorOptions, Health, Preview, PublishError  # noqa: E402
+from .connector import Connector, ConnectorOptions, Engagement, Health, Preview, PublishError  # noqa: E402
 from .generator import Draft, DraftRequest, Generator, GeneratorError  # noqa: E402
 from .models import (  # noqa: E402
     Brief,
@@ -23,6 +23,7 @@ from .models import (  # noqa: E402
     PostState,
     Problem,
     Publication,
+    Reading,
     Run,
     Usage,
     Video,
@@ -38,6 +39,7 @@ __all__ = [
     "ConnectorOptions",
     "Draft",
     "DraftRequest",
+    "Engagement",
     "Fact",
     "FollowUp",
     "Framework",
@@ -50,6 +52,7 @@ __all__ = [
     "Problem",
     "Publication",
     "PublishError",
+    "Reading",
     "Run",
     "Source",
     "SourceError",

@@ -118,6 +118,23 @@ class Publication(_Model):
     warnings: list[str] = Field(default_factory=list)  # e.g. the platform stored other text than was sent
 
 
+class Reading(_Model):
+    """A post's engagement at one age, as its platform reported it (`postgen metrics`).
+
+    `age` is the bucket it answers ("24h", "72h", "7d" from `[metrics] ages`); `at` is when it was
+    taken, so the exact age is `at - published_at`. `counts` keeps the platform's own numbers by
+    their own names (X `like_count`, Reddit `score`...); `engagements` is their sum as the
+    connector defines it and `impressions` is set only where the platform reports views.
+    """
+
+    age: str
+    at: datetime
+    engagements: int = 0
+    impressions: int | None = None
+    counts: dict[str, float] = Field(default_factory=dict)
+    deleted: bool = False  # the post is gone (deleted or removed): no later reading is asked for
+
+
 class Post(_Model):
     """One post for one platform in one framework. Its id is `<platform>-<framework>`.
 
@@ -144,6 +161,10 @@ class Post(_Model):
     follow_up_pending: bool = False  # published, its link follow-up not yet attempted
     sent_digest: str | None = None  # fingerprint of what the last publish attempt sent (the ledger's)
     usage: Usage | None = None  # tokens its draft and repair calls spent (None: no metered calls)
+    # The text as the generator wrote it (title, blank line, body), kept so that a person's edits
+    # before it went out become before/after style examples. Not the live text: that is the fence.
+    generated: str | None = None
+    metrics: list[Reading] = Field(default_factory=list)  # engagement readings, one per age bucket
 
     @staticmethod
     def make_id(platform: str, framework: str) -> str:
