@@ -83,6 +83,21 @@ class PublishConfig(_Section):
     pending_threshold: int = Field(default=5, ge=0)  # CI: generate a new run below this many
 
 
+class MetricsConfig(_Section):
+    # Ages at which `postgen metrics` reads a published post's engagement: "90m", "24h", "7d", "2w".
+    ages: list[str] = Field(default_factory=lambda: ["24h", "72h", "7d"], min_length=1)
+
+    @field_validator("ages")
+    @classmethod
+    def _ages_parse(cls, value: list[str]) -> list[str]:
+        from .metrics import parse_age
+
+        ages = [parse_age(text) for text in value]  # ValueError names the age and the allowed forms
+        if ages != sorted(set(ages)):
+            raise ValueError("ages must be different and in increasing order, e.g. [\"24h\", \"72h\", \"7d\"]")
+        return value
+
+
 class PlatformsConfig(_Section):
     model_config = ConfigDict(extra="allow")  # [platforms.<name>] sections, validated by connectors
     enabled: list[str] = Field(default_factory=lambda: list(PLATFORMS))
@@ -114,6 +129,7 @@ class Config(_Section):
     platforms: PlatformsConfig = Field(default_factory=PlatformsConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     publish: PublishConfig = Field(default_factory=PublishConfig)
+    metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     path: Path | None = Field(default=None, exclude=True)
 
     @field_validator("sources")

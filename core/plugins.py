@@ -32,6 +32,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "postgen.commands.generate",
     "postgen.commands.check",
     "postgen.commands.publish",
+    "postgen.commands.insights",
 )
 
 ENTRY_POINT_GROUP = "postgen"
