@@ -1,14 +1,17 @@
-"""`postgen metrics`: read the engagement of published posts."""
+"""`postgen metrics` (read engagement of published posts) and `postgen report` (which framework
+works, per platform: a table with bars, --json, or a self-contained HTML page)."""
 
 from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
+from pathlib import Path
 
 import click
 
 from postgen import hookimpl
-from postgen.cli import AppContext, pass_app
+from postgen.cli import AppContext, PostgenError, pass_app
 
 
 @click.command()
@@ -61,7 +64,122 @@ def metrics(app: AppContext, run_ref: str | None, due: bool, dry_run: bool, as_j
     sys.exit(code)
 
 
+def _load_runs(app: AppContext, demo: bool):
+    """The runs to report on: the runs folder (unreadable files named on stderr), or the demo set."""
+    from postgen import runfile
+
+    if demo:
+        from postgen.demo import demo_runs
+
+        return demo_runs()
+    runs = []
+    for path in runfile.list_runs(app.config.runs_path):
+        try:
+            runs.append(runfile.load(path))
+        except runfile.RunFileError as exc:
+            click.echo(f"warning: left out of the report: {exc}", err=True)
+    return runs
+
+
+def _bar(value: float, scale: float, width: int = 24) -> str:
+    cells = max(0.0, value / scale * width)
+    full = int(cells)
+    part = " ▏▎▍▌▋▊▉"[int((cells - full) * 8)]
+    return ("█" * full + (part if part != " " else "")).ljust(width)
+
+
+def terminal(report) -> str:
+    """The report as text: per platform a table with bars (rich, rendered to a string so that it
+    is printed like every other line) and the verdict in plain words."""
+    import io
+
+    from rich.console import Console
+    from rich.table import Table
+
+    out: list[str] = []
+    if report.demo:
+        out.append("demo data: 16 weekly runs read from a synthetic audience (postgen report --demo)\n")
+    if not report.platforms:
+        out.append("No engagement readings yet: publish some posts, then run 'postgen metrics --due' "
+                   "(or see what a report looks like: 'postgen report --demo').")
+    for platform in report.platforms:
+        scale = max([c.high or c.lift for c in platform.cells] + [1.0])
+        rate = platform.measure != "engagements"
+        table = Table(title=f"{platform.platform}: {platform.posts} posts from {platform.runs} runs; lift compares "
+                            f"{platform.measure} within each run (1.00 = run average)", title_justify="left")
+        columns = [("framework", "left"), ("posts", "right"), ("lift", "right"), ("95 % interval", "right"), ("", "left")]
+        columns += [("eng. rate", "right")] if rate else []
+        for name, justify in columns + [("first slots", "right")]:
+            table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        for c in platform.cells:
+            span = f"{c.low:.2f}-{c.high:.2f}" if c.low is not None and c.high is not None else "-"
+            row = [c.framework, str(c.posts), f"{c.lift:.2f}", span, _bar(c.lift, scale)]
+            row += ["-" if c.rate is None else f"{c.rate:.2%}"] if rate else []
+            table.add_row(*row, str(c.prime_slots))
+        buffer = io.StringIO()
+        Console(file=buffer, width=200, color_system=None, soft_wrap=True).print(table)
+        out.append("\n".join(line.rstrip() for line in buffer.getvalue().splitlines()))
+        out.append(platform.verdict.text + "\n")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _platform_known(app: AppContext, platform: str, runs) -> bool:
+    from postgen.registry import connectors
+
+    return platform in connectors.names() or any(p.platform == platform for run in runs for p in run.posts)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="The report as JSON (its shape is documented in docs/metrics.md).")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write one self-contained HTML page with charts (works offline).")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only runs created on or after DATE (YYYY-MM-DD).")
+@click.option("--platform", help="Only this platform.")
+@click.option("--demo", is_flag=True, help="Report on the demo data set shipped with postgen (no keys, no runs needed).")
+@pass_app
+def report(app: AppContext, as_json: bool, html_path: Path | None, since: datetime | None, platform: str | None,
+           demo: bool) -> None:
+    """Which copywriting framework engages best, per platform, and how sure that is.
+
+    Lift 1.00 is a run's average; 1.25 means 25 % more engaging than the same run's other posts
+    on that platform. A winner is named only when the data can tell (docs/metrics.md).
+    """
+    from postgen.report import build
+
+    runs = _load_runs(app, demo)
+    if platform and not _platform_known(app, platform, runs):
+        raise click.UsageError(f"no platform {platform!r} (platforms with a connector or a run: "
+                               f"{', '.join(sorted(_platforms(runs))) or 'none'})")
+    result = build(runs, since=since.date() if since else None, platform=platform, demo=demo)
+    if html_path is not None:
+        _write_page(html_path, result)
+        if not as_json:
+            click.echo(f"wrote {html_path}: {len(result.platforms)} platform(s), open it in a browser (works offline)")
+    if as_json:
+        click.echo(result.model_dump_json(indent=2))
+    elif html_path is None:
+        click.echo(terminal(result), nl=False)
+
+
+def _platforms(runs) -> set[str]:
+    from postgen.registry import connectors
+
+    return set(connectors.names()) | {p.platform for run in runs for p in run.posts}
+
+
+def _write_page(path: Path, result) -> None:
+    from postgen.pages.report import render
+    from postgen.redact import redact
+    from postgen.runfile import write_atomic
+
+    try:
+        write_atomic(path, redact(render(result)))
+    except OSError as exc:
+        raise PostgenError(f"{path}: cannot write the page: {exc.strerror or exc}") from None
+
+
 @hookimpl
 def postgen_register_commands(cli: click.Group) -> None:
     cli.add_command(metrics)
+    cli.add_command(report)
 
