@@ -32,6 +32,9 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "postgen.commands.generate",
     "postgen.commands.check",
     "postgen.commands.publish",
+    "postgen.commands.extend",
+    "postgen.commands.plugin",
+    "postgen.commands.ci",
     "postgen.commands.insights",
 )
 

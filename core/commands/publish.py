@@ -72,7 +72,16 @@ def _plan(app: AppContext, paths: list[Path], selection: dict, strict: bool = Tr
     return plan, unreadable
 
 
-def _dry_run(app: AppContext, plan, unreadable, as_json: bool) -> int:
+def _hints(app: AppContext, plan, platforms: tuple[str, ...], due: bool) -> list[str]:
+    """When the pass has nothing at all to do: why, and the command or config line that fixes it."""
+    if any(posts or skipped for _path, _run, posts, skipped in plan):
+        return []
+    from postgen.hints import nothing_to_publish
+
+    return nothing_to_publish(app.config, [run for _path, run, _posts, _skipped in plan], platforms, due)
+
+
+def _dry_run(app: AppContext, plan, unreadable, as_json: bool, hints: list[str] = ()) -> int:
     from postgen import checks, ledger
     from postgen.preview import format_preview
 
@@ -126,16 +135,20 @@ def _dry_run(app: AppContext, plan, unreadable, as_json: bool) -> int:
             click.echo()
         if not rows:
             click.echo("nothing to publish")
+            for hint in hints:
+                click.echo(f"hint: {hint}")
         click.echo("dry run: nothing was sent")
     return 1 if failed else 0
 
 
-def _report(outcomes, as_json: bool, code: int) -> None:
+def _report(outcomes, as_json: bool, code: int, hints: list[str] = ()) -> None:
     if as_json:
         click.echo(json.dumps({"exit_code": code, "outcomes": [o.to_dict() for o in outcomes]}, indent=2, ensure_ascii=False))
         return
     if not outcomes:
         click.echo("nothing to publish")
+        for hint in hints:
+            click.echo(f"hint: {hint}")
         return
     width = max(len(f"{o.run_id} {o.post_id}") for o in outcomes)
     for o in outcomes:
@@ -165,14 +178,18 @@ def _report(outcomes, as_json: bool, code: int) -> None:
 @click.option("--resolve", "resolve_id", metavar="POST", help="Record what happened to a post whose outcome is unknown.")
 @click.option("--as", "resolve_as", type=click.Choice(["published", "failed"]), help="With --resolve: 'published URL' or 'failed'.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--git", "use_git", is_flag=True,
+              help="CI: start from the remote branch's tip; push each intent before its call and each outcome after (docs/ci.md).")
 @pass_app
-def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, yes, resolve_id, resolve_as, as_json) -> None:
+def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, yes, resolve_id, resolve_as, as_json,
+            use_git) -> None:
     """Publish a run's posts, each at most once (RUN: id, file, path or 'latest').
 
     \b
     postgen publish latest --dry-run        exactly what would be sent
     postgen publish RUN [--platform x] [--post x-hormozi] [--yes]
-    postgen publish --due --yes             what is due now, all runs (CI)
+    postgen publish --due --yes             what is due now, all runs
+    postgen publish --due --yes --git       the same from CI, with the ledger kept in git
     postgen publish RUN --resolve POST --as published URL | --as failed
 
     Exit codes: 0 all done, 1 some failed or need a decision, 2 usage error, 3 some deferred.
@@ -198,11 +215,13 @@ def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, ye
         raise click.UsageError("name a RUN (or 'latest'), or use --due to publish what is due across all runs")
 
     _check_platforms(platforms)
+    sync = _git_sync(app) if use_git and not dry_run else None  # before planning: the plan reads the remote's tip
     selection = {"due": due, "platforms": platforms, "post_ids": post_ids}
     plan, unreadable = _plan(app, _targets(app, run_ref), selection, strict=bool(run_ref))
     _check_ids(plan, post_ids)
+    hints = _hints(app, plan, platforms, due)
     if dry_run:
-        sys.exit(_dry_run(app, plan, unreadable, as_json))
+        sys.exit(_dry_run(app, plan, unreadable, as_json, hints))
 
     to_send = [(run.id, post.id) for _p, run, posts, _s in plan for post in posts]
     if to_send and not yes:
@@ -214,7 +233,7 @@ def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, ye
             click.echo(f"  {run_id} {post_id}", err=as_json)
         click.confirm(f"Publish these {len(to_send)} posts now?", abort=True, err=as_json)
 
-    publisher = ledger.Publisher(app.config)
+    publisher = ledger.Publisher(app.config, durable=sync.durable if sync else None)
     outcomes = list(unreadable)
     from postgen.runfile import RunLocked
 
@@ -228,9 +247,39 @@ def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, ye
                 raise
             # --due: another publisher has this run; its posts wait for the next pass.
             outcomes.extend(ledger.Outcome(run.id, p.id, p.platform, "deferred", str(exc)) for p in posts)
+        except ledger.RecordFailed as exc:  # --git: the ledger could not be pushed; nothing more is sent
+            _record_failed(outcomes + getattr(exc, "outcomes", []), as_json, exc)
+    if sync is not None:
+        try:
+            sync.finish()
+        except ledger.RecordFailed as exc:
+            _record_failed(outcomes, as_json, exc)
     code = ledger.exit_code(outcomes)
-    _report(outcomes, as_json, code)
+    _report(outcomes, as_json, code, hints)
     sys.exit(code)
+
+
+def _git_sync(app: AppContext):
+    """`--git`: the checkout at the remote tip, ready to push intents and outcomes (postgen.gitsync)."""
+    from postgen import gitsync, ledger
+    from postgen.cli import PostgenError
+
+    try:
+        return gitsync.start(app.config)
+    except gitsync.GitSyncError as exc:
+        raise PostgenError(str(exc)) from None
+    except ledger.RecordFailed as exc:
+        _record_failed([], False, exc)
+
+
+def _record_failed(outcomes, as_json: bool, exc: Exception) -> None:
+    """Publishing stopped because the ledger could not be recorded: what was done, then why (exit 1)."""
+    from postgen import ledger
+
+    if outcomes:
+        _report(outcomes, as_json, ledger.EXIT_FAILED)
+    click.echo(f"Error: {exc}", err=True)
+    sys.exit(ledger.EXIT_FAILED)
 
 
 @click.command()
