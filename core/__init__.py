@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 hookimpl = pluggy.HookimplMarker("postgen")
 
 from .connector import Connector, ConnectorOptions, Engagement, Health, Preview, PublishError  # noqa: E402
-from .generator import Draft, DraftRequest, Generator, GeneratorError  # noqa: E402
+from .generator import Draft, DraftRequest, Generator, GeneratorError, StyleExample  # noqa: E402
 from .models import (  # noqa: E402
     Brief,
     Fact,
@@ -56,6 +56,7 @@ __all__ = [
     "Run",
     "Source",
     "SourceError",
+    "StyleExample",
     "Usage",
     "Video",
 ]

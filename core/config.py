@@ -44,6 +44,11 @@ class GeneratorConfig(_Section):
     repair_rounds: int = Field(default=2, ge=0, le=10)
     # USD per million tokens, by model: {"gpt-4o-mini" = {input = 0.15, cached = 0.075, output = 0.6}}
     prices: dict[str, dict[str, float]] = Field(default_factory=dict)
+    # "fixed": frameworks take slots in [schedule] framework_order. "adaptive": learn from the
+    # engagement readings (postgen metrics) which framework gets the best slots per platform, and
+    # show the best past posts as style examples in the prompt (docs/metrics.md).
+    frameworks: Literal["fixed", "adaptive"] = "fixed"
+    examples_tokens: int = Field(default=800, ge=0, le=8000)  # adaptive: style-example budget in the prompt
 
 
 class ScheduleConfig(_Section):
@@ -81,6 +86,9 @@ class PublishConfig(_Section):
     max_wait_seconds: int = Field(default=60, ge=0)  # longest 429 wait before deferring
     max_attempts: int = Field(default=3, ge=1)  # 5xx/timeout back-off attempts per call
     pending_threshold: int = Field(default=5, ge=0)  # CI: generate a new run below this many
+    # At most this many posts of a run per platform get a slot (the rest stay unscheduled: --due
+    # never sends them). With [generator] frameworks = "adaptive" the policy picks which.
+    max_posts_per_platform: int | None = Field(default=None, ge=1)
 
 
 class MetricsConfig(_Section):

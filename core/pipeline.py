@@ -155,10 +155,12 @@ def draft_posts(config, run: Run, gen: Generator, jobs: list[tuple[str, Framewor
                 library: list[Framework], meter: _Meter, on_post: Callable[[Post], None] | None = None) -> list[Post]:
     """One post per (platform, framework) job from the run's brief: drafted in parallel, checked by
     its connector, repaired up to `repair_rounds`: one path for a new run and for `postgen extend`."""
+    from .adaptive import examples_for
     from .checks import check_post
 
     brief, stored = run.brief, run.video
     rounds = config.generator.repair_rounds
+    examples = examples_for(config, list(dict.fromkeys(p for p, _ in jobs)), config.runs_path)
     stop = threading.Event()  # a run-wide error (quota, bad key) or Ctrl-C: no job sends anything more
 
     def one(platform: str, framework) -> Post:
@@ -176,6 +178,7 @@ def draft_posts(config, run: Run, gen: Generator, jobs: list[tuple[str, Framewor
             measure=connector.measure,
             limit=getattr(connector, "limit", None),
             cancelled=stop,
+            examples=examples,
         )
         post = Post(id=Post.make_id(platform, framework.name), platform=platform, framework=framework.name,
                     link_policy=policy, link=stored.url)
@@ -234,6 +237,7 @@ def _apply(post: Post, draft: Draft) -> None:
     post.body = draft.body.strip()
     # A title is one line (Reddit's is, and the run file keeps it on the fence's first line).
     post.title = " ".join(draft.title.split()) if draft.title is not None else None
+    post.generated = f"{post.title}\n\n{post.body}" if post.title is not None else post.body  # for before/after examples
 
 
 def settle(run: Run, connectors: dict, posts: list[Post] | None = None) -> None:

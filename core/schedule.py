@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .adaptive import framework_order
 from .models import Post, PostState, Run
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -90,6 +91,18 @@ def _ordered(posts: list[Post], framework_order: list[str]) -> list[Post]:
     return sorted(posts, key=lambda p: (rank.get(p.framework, len(rank)), posts.index(p)))
 
 
+def _capped(run: Run, platform: str, ordered: list[Post], config) -> list[Post]:
+    """The first `[publish] max_posts_per_platform` posts; the rest get no slot (--due never sends
+    them; a person still may, by name), and the run says which."""
+    cap = config.publish.max_posts_per_platform
+    if cap is None or len(ordered) <= cap:
+        return ordered
+    held = [p.id for p in ordered[cap:]]
+    run.warnings.append(f"{platform}: {', '.join(held)} get no slot (publish.max_posts_per_platform = {cap}); "
+                        f"to send one anyway: postgen publish {run.id} --post ID")
+    return ordered[:cap]
+
+
 def assign(run: Run, config, runs_dir=None) -> None:
     """Set `scheduled_at` on each post of `run` from the config's schedule (slots taken by other runs skipped).
 
@@ -122,7 +135,7 @@ def assign(run: Run, config, runs_dir=None) -> None:
         slots = [parse_slot(t) for t in texts]
         held = taken.setdefault(platform, set())
         free = (when for when in slot_times(slots, tz, created) if _utc(when) not in held)
-        for post in _ordered(waiting, settings.framework_order):
+        for post in _capped(run, platform, _ordered(waiting, framework_order(config, run, platform, runs_dir)), config):
             when = next(free, None)
             if when is None:
                 break
