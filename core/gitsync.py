@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
+from .metrics import merge_readings
 from .redact import redact
 
 TOKEN_VAR = "POSTGEN_GIT_TOKEN"
@@ -225,6 +226,7 @@ def merge_run_file(path: Path, ours: str, theirs: str | None, base: str | None =
         runfile.write_atomic(path, theirs)
         try:
             journal.restore(path)
+            _keep_readings(path, ours)
             return []
         except runfile.RunFileError as exc:
             runfile.write_atomic(path, ours)
@@ -239,9 +241,20 @@ def merge_run_file(path: Path, ours: str, theirs: str | None, base: str | None =
         base_run = runfile.parse(base, path) if base is not None else None
     except runfile.RunFileError:
         base_run = None
-    changed = reapply_ledger(runfile.parse(ours, path), their_run, base_run)
+    our_run = runfile.parse(ours, path)
+    changed = reapply_ledger(our_run, their_run, base_run)
+    changed = merge_readings(our_run, their_run) or changed
     runfile.write_atomic(path, runfile.render(their_run) if changed else theirs)
     return []
+
+
+def _keep_readings(path: Path, ours: str) -> None:
+    """Engagement readings are not ledger fields: add ours to the version the merge kept."""
+    from . import runfile
+
+    kept = runfile.load(path)
+    if merge_readings(runfile.parse(ours, path), kept):
+        runfile.save(path, kept)
 
 
 # --------------------------------------------------------------------------- the protocol

@@ -66,6 +66,23 @@ def due_age(post: Post, buckets: list[tuple[str, timedelta]], now: datetime) -> 
     return reached[-1]
 
 
+def merge_readings(ours: Run, theirs: Run) -> bool:
+    """Add to `theirs` (the version of a run kept in a merge, e.g. a person's) every reading of
+    `ours` it lacks; True when something was added. Readings are only ever added, never changed."""
+    changed = False
+    for post in theirs.posts:
+        try:
+            mine = ours.post(post.id)
+        except KeyError:
+            continue
+        known = {(r.age, r.at) for r in post.metrics}
+        new = [r for r in mine.metrics if (r.age, r.at) not in known]
+        if new:
+            post.metrics = sorted([*post.metrics, *new], key=lambda r: r.at)
+            changed = True
+    return changed
+
+
 @dataclass
 class Outcome:
     """What one pass did for one post; the report table and --json are made of these."""

@@ -207,3 +207,56 @@ def test_metrics_json_is_stable(cli, runs_dir, time_machine):
     row = data["readings"][0]
     assert set(row) == {"run", "post", "platform", "status", "age", "reason", "until", "engagements", "impressions"}
     assert {r["status"] for r in data["readings"]} == {"would_read"} and len(data["readings"]) == 14
+
+
+# --- in CI: readings committed and pushed with the ledger ----------------------------------------
+
+
+def test_readings_pushed_with_git_survive_a_persons_concurrent_edit(tmp_path, monkeypatch):
+    from test_gitsync import Repo, git
+
+    from postgen import gitsync
+
+    monkeypatch.setattr(gitsync, "sleep", lambda seconds: None)
+    repo = Repo(tmp_path, posts=(("x", "hormozi"), ("x", "naval")))
+
+    def published_on_x(path):
+        with runfile.editing(path) as handle:
+            for i, post in enumerate(handle.run.posts):
+                post.state = PostState.published
+                post.publication = Publication(remote_id=f"18610000000000000{i}", published_at=T0)
+
+    repo.person_edits("person", published_on_x)
+    job = repo.clone("job")
+    sync = gitsync.GitSync(job / "runs", log=lambda line: None).start()
+    result = collect(parse_config({"runs_dir": str(job / "runs")}), runfile.list_runs(job / "runs"),
+                     now=T0 + timedelta(days=2), connector_for=lambda name: FakeMetrics(name))
+    assert {o.status for o in result.outcomes} == {"read"}
+
+    def rewrite(path):  # meanwhile a person fixes a typo in a published post's text and pushes
+        with runfile.editing(path) as handle:
+            handle.run.post("x-naval").body = "Fixed by a person."
+
+    repo.person_edits("person", rewrite)
+    sync.finish()  # the push is refused (the branch moved): merge, keeping both, and push again
+    remote = repo.remote_run()
+    assert remote.post("x-naval").body == "Fixed by a person."
+    assert [(r.age, r.engagements) for p in remote.posts for r in p.metrics] == [("24h", 5), ("24h", 5)]
+    assert git(job, "status", "--porcelain") == ""
+
+
+def test_metrics_git_outside_a_checkout_is_one_line_and_takes_no_reading(cli, runs_dir):
+    result = cli("metrics", "--due", "--git")
+    assert result.exit_code == 2 and "git checkout" in result.output and "no reading was taken" in result.output
+
+
+def test_the_generated_text_is_packed_so_edits_and_searches_meet_only_the_live_text():
+    run = runfile.load(OLD)
+    post = run.post("linkedin-aida")
+    post.generated = post.body  # as generated, before any edit
+    text = runfile.render(run)
+    state, rest = text.split("\n---\n", 1)
+    assert '"generated_z": "' in state and post.body.splitlines()[0] not in state
+    assert runfile.parse(text) == run
+    damaged = text.replace('"generated_z": "', '"generated_z": "!!', 1)
+    assert runfile.parse(damaged).post("linkedin-aida").generated is None  # only history: the run still reads

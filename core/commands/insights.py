@@ -19,12 +19,14 @@ from postgen.cli import AppContext, PostgenError, pass_app
 @click.option("--due", is_flag=True, help="Every run: read each published post that is due a reading (the CI mode).")
 @click.option("--dry-run", is_flag=True, help="Say what would be read and its estimated API cost; read nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (docs/metrics.md).")
+@click.option("--git", "use_git", is_flag=True, help="Start from the remote's tip and push the readings with the ledger (CI; docs/ci.md).")
 @pass_app
-def metrics(app: AppContext, run_ref: str | None, due: bool, dry_run: bool, as_json: bool) -> None:
+def metrics(app: AppContext, run_ref: str | None, due: bool, dry_run: bool, as_json: bool, use_git: bool) -> None:
     """Read the engagement of published posts at the ages in [metrics] ages (24h, 72h, 7d).
 
     \b
-    postgen metrics --due            every run (what the daily CI job runs)
+    postgen metrics --due            every run
+    postgen metrics --due --git      the same from CI: readings committed and pushed with the ledger
     postgen metrics RUN [--dry-run]  one run
 
     Each reading is saved in the run file, under its lock. A rate limit or a token without
@@ -36,9 +38,12 @@ def metrics(app: AppContext, run_ref: str | None, due: bool, dry_run: bool, as_j
 
     if not run_ref and not due:
         raise click.UsageError("name a RUN (or 'latest'), or use --due to read every run's posts that are due")
+    sync = _git_sync(app) if use_git and not dry_run else None  # the remote's tip first: read what it holds
     paths = [runfile.resolve(app.config.runs_path, run_ref)] if run_ref else runfile.list_runs(app.config.runs_path)
     result = readings.collect(app.config, paths, dry_run=dry_run)
     code = 1 if dry_run and any(o.status == "failed" for o in result.outcomes) else (0 if dry_run else result.exit_code)
+    if sync is not None and _pushed(sync) is False:
+        code = 1
     if as_json:
         click.echo(json.dumps({"dry_run": dry_run, "exit_code": code, "estimated_cost_usd": result.estimated_cost_usd,
                                "readings": [o.to_dict() for o in result.outcomes]}, indent=2, ensure_ascii=False))
@@ -62,6 +67,28 @@ def metrics(app: AppContext, run_ref: str | None, due: bool, dry_run: bool, as_j
     if result.outcomes:
         click.echo(summary + f"; estimated API cost ${result.estimated_cost_usd:.3f}" + (" (dry run: nothing was read)" if dry_run else ""))
     sys.exit(code)
+
+
+def _git_sync(app: AppContext):
+    """`--git`: the checkout at the remote tip (postgen.gitsync), as `publish --git` starts."""
+    from postgen import gitsync, ledger
+
+    try:
+        return gitsync.start(app.config)
+    except (gitsync.GitSyncError, ledger.RecordFailed) as exc:
+        raise PostgenError(f"{exc} (no reading was taken)") from None
+
+
+def _pushed(sync) -> bool:
+    """Commit and push the readings (merged with whatever reached the remote meanwhile)."""
+    from postgen import ledger
+
+    try:
+        sync.finish()
+    except ledger.RecordFailed as exc:
+        click.echo(f"Error: the readings are saved here but could not be pushed: {exc}", err=True)
+        return False
+    return True
 
 
 def _load_runs(app: AppContext, demo: bool):
