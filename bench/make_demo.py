@@ -1,6 +1,6 @@
 """Write core/data/demo-runs.json, the demo data set behind `postgen report --demo`.
 
-Sixteen weekly runs, frameworks rotated through the slots, read at 24 h, 72 h and 7 d from the
+Twenty weekly runs, frameworks rotated through the slots, read at 24 h, 72 h and 7 d from the
 synthetic audience of bench/audience.py: Hormozi truly better on X, Storytelling on LinkedIn, no
 framework on Reddit. The seed is fixed, so the file only changes when the audience does.
 Run from the repository root:  python bench/make_demo.py
@@ -17,7 +17,7 @@ sys.path.insert(0, str(HERE))
 
 from audience import FRAMEWORKS, PLATFORMS, Audience, make_run  # noqa: E402
 
-WEEKS = 16
+WEEKS = 20
 BEST = {"x": "hormozi", "linkedin": "storytelling", "reddit": None}
 SEED = 3
 TARGET = HERE.parent / "core" / "data" / "demo-runs.json"

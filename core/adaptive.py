@@ -19,6 +19,7 @@ import random
 import statistics
 from pathlib import Path
 
+from .engagement import Fit, Score
 from .generator import StyleExample
 from .models import Run
 
@@ -43,24 +44,43 @@ def noise_variance(history: dict[str, list[float]]) -> float:
     return max(sum(r * r for r in residuals) / dof, MIN_NOISE_SD**2)
 
 
-def thompson_order(history: dict[str, list[float]], frameworks: list[str], rng: random.Random) -> list[str]:
-    """`frameworks` ordered by one draw from each one's posterior, best first."""
-    noise = noise_variance(history)
-    draws = {}
+def beliefs(items: list[Score], frameworks: list[str], fitted: Fit | None = None) -> dict[str, tuple[float, float]]:
+    """What the data says of each framework's effect on a platform: a posterior mean and sd.
+
+    From the fit of framework and slot effects together (postgen.engagement.fit) when there is
+    one: its estimate and standard error, combined with the prior. A framework that has nearly
+    always had the same slot cannot be told from it, so its sd stays wide and the policy tries it
+    elsewhere, instead of crediting (or blaming) it for the slot. Too little data for a fit: the
+    conjugate update of each framework's own scores."""
+    from .engagement import by_framework, fit
+
+    fitted = fitted or fit(items)
+    if fitted is None:
+        scores = by_framework(items)
+        noise = noise_variance(scores)
+        out = {}
+        for name in frameworks:
+            mean, var = posterior(scores.get(name, []), noise)
+            out[name] = (mean, math.sqrt(var))
+        return out
+    counts = {name: sum(s.framework == name for s in items) for name in frameworks}
+    out = {}
     for name in frameworks:
-        mean, var = posterior(history.get(name, []), noise)
-        draws[name] = rng.gauss(mean, math.sqrt(var))
+        if name not in fitted.effect:
+            out[name] = (0.0, PRIOR_SD)
+            continue
+        estimate, se = fitted.relative(name)
+        se = max(se, MIN_NOISE_SD / math.sqrt(max(counts[name], 1)))
+        precision = 1 / PRIOR_SD**2 + 1 / se**2
+        out[name] = ((estimate / se**2) / precision, math.sqrt(1 / precision))
+    return out
+
+
+def thompson_order(belief: dict[str, tuple[float, float]], frameworks: list[str], rng: random.Random) -> list[str]:
+    """`frameworks` ordered by one draw from each one's posterior (mean, sd), best first; a
+    framework the beliefs do not know is drawn from the prior."""
+    draws = {name: rng.gauss(*belief.get(name, (0.0, PRIOR_SD))) for name in frameworks}
     return sorted(frameworks, key=lambda name: -draws[name])
-
-
-def history(runs: list[Run], platform: str) -> dict[str, list[float]]:
-    """Each framework's scores on `platform` over `runs`, net of slot effects (where there is
-    enough data to fit them): the policy must not learn from the slots it handed out itself."""
-    from .engagement import by_framework, fit, scores
-
-    items = scores(runs, platform)
-    fitted = fit(items)
-    return by_framework(fitted.adjusted(items) if fitted else items)
 
 
 def _runs(runs_dir: Path | None, skip: str | None = None) -> list[Run]:
@@ -82,9 +102,11 @@ def framework_order(config, run: Run, platform: str, runs_dir: Path | None) -> l
     or with `[generator] frameworks = "adaptive"` the policy's draw for this run."""
     if config.generator.frameworks != "adaptive":
         return list(config.schedule.framework_order)
+    from .engagement import scores
+
     names = list(dict.fromkeys(p.framework for p in run.posts if p.platform == platform))
     rng = random.Random(f"{run.id}:{platform}")
-    return thompson_order(history(_runs(runs_dir, skip=run.id), platform), names, rng)
+    return thompson_order(beliefs(scores(_runs(runs_dir, skip=run.id), platform), names), names, rng)
 
 
 # --------------------------------------------------------------------------- style examples

@@ -1,4 +1,4 @@
-"""The demo data set shipped with postgen: sixteen weekly runs whose posts were "read" from a
+"""The demo data set shipped with postgen: twenty weekly runs whose posts were "read" from a
 synthetic audience (bench/audience.py; regenerate with `python bench/make_demo.py`), so that
 `postgen report --demo` shows a report and its charts with no keys, no runs and no network.
 In it Hormozi is truly better on X and Storytelling on LinkedIn; on Reddit no framework is."""

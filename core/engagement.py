@@ -129,12 +129,15 @@ class Fit:
     _columns: list[tuple[str, object]]
     _beta: list[float]
     _cov: list[list[float]]
+    _robust: list[list[float]]
 
     def contrast(self, weights: dict[str, float]) -> tuple[float, float]:
-        """Estimate and standard error of sum(w_f * effect_f) for weights summing to zero."""
+        """Estimate and standard error of sum(w_f * effect_f) for weights summing to zero. The
+        error is the larger of the classical one and the HC3 one: noise that differs by slot
+        (a first slot with ten times the reach) or one influential run cannot shrink it."""
         c = [weights.get(name, 0.0) if kind == "f" else 0.0 for kind, name in self._columns]
         value = sum(ci * bi for ci, bi in zip(c, self._beta))
-        var = sum(c[i] * self._cov[i][j] * c[j] for i in range(len(c)) for j in range(len(c)))
+        var = max(sum(c[i] * m[i][j] * c[j] for i in range(len(c)) for j in range(len(c))) for m in (self._cov, self._robust))
         return value, math.sqrt(max(var, 0.0))
 
     def relative(self, framework: str) -> tuple[float, float]:
@@ -164,7 +167,9 @@ def fit(items: list[Score]) -> Fit | None:
         return None
     rows: list[list[float]] = []
     ys: list[float] = []
+    sizes: list[int] = []  # each row's run size: the run's own effect adds 1/size to its leverage
     for mine in runs.values():
+        sizes.extend([len(mine)] * len(mine))
         x = [[1.0 if (kind == "f" and s.framework == name) or (kind == "r" and s.rank == name) else 0.0
               for kind, name in columns] for s in mine]
         means = [sum(col) / len(mine) for col in zip(*x)] if p else []
@@ -182,15 +187,35 @@ def fit(items: list[Score]) -> Fit | None:
                 xty[i] += ri * y
     inverse = _invert(xtx)
     beta = [sum(inverse[i][j] * xty[j] for j in range(p)) for i in range(p)]
-    residual = sum((y - sum(b * xi for b, xi in zip(beta, r))) ** 2 for r, y in zip(rows, ys))
-    sigma2 = residual / dof
+    errors = [y - sum(b * xi for b, xi in zip(beta, r)) for r, y in zip(rows, ys)]
+    sigma2 = sum(e * e for e in errors) / dof
     cov = [[sigma2 * v for v in row] for row in inverse]
+    robust = _hc3(rows, errors, sizes, inverse)
     raw = {frameworks[0]: 0.0, **{name: b for (kind, name), b in zip(columns, beta) if kind == "f"}}
     mean = sum(raw.values()) / len(raw)
     slot = {ranks[0]: 0.0, **{name: b for (kind, name), b in zip(columns, beta) if kind == "r"}}
     average = sum(slot[s.rank] for s in items) / len(items)
     return Fit(frameworks, {f: v - mean for f, v in raw.items()}, {r: v - average for r, v in slot.items()},
-               dof, columns, beta, cov)
+               dof, columns, beta, cov, robust)
+
+
+def _hc3(rows: list[list[float]], errors: list[float], sizes: list[int], inverse: list[list[float]]) -> list[list[float]]:
+    """The HC3 (heteroscedasticity-consistent) covariance of the coefficients: each residual
+    weighted by 1/(1 - leverage)^2, so a run that alone separates a framework from its slot
+    cannot make the fit look surer than it is."""
+    p = len(inverse)
+    meat = [[0.0] * p for _ in range(p)]
+    for r, e, size in zip(rows, errors, sizes):
+        a = [sum(inverse[i][j] * r[j] for j in range(p)) for i in range(p)]
+        leverage = min(sum(ri * ai for ri, ai in zip(r, a)) + 1 / size, 0.99)
+        w = e * e / (1 - leverage) ** 2
+        for i, ri in enumerate(r):
+            if ri:
+                line = meat[i]
+                for j, rj in enumerate(r):
+                    line[j] += w * ri * rj
+    half = [[sum(inverse[i][k] * meat[k][j] for k in range(p)) for j in range(p)] for i in range(p)]
+    return [[sum(half[i][k] * inverse[k][j] for k in range(p)) for j in range(p)] for i in range(p)]
 
 
 def _invert(matrix: list[list[float]]) -> list[list[float]]:

@@ -125,7 +125,8 @@ def terminal(report) -> str:
 
     out: list[str] = []
     if report.demo:
-        out.append("demo data: 16 weekly runs read from a synthetic audience (postgen report --demo)\n")
+        runs = max((p.runs for p in report.platforms), default=0)
+        out.append(f"demo data: {runs} weekly runs read from a synthetic audience (postgen report --demo)\n")
     if not report.platforms:
         out.append("No engagement readings yet: publish some posts, then run 'postgen metrics --due' "
                    "(or see what a report looks like: 'postgen report --demo').")

@@ -32,6 +32,20 @@ def _num(x: float) -> str:
     return f"{x:.1f}"
 
 
+TICKS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0)
+
+
+def _svg(kind: str, platform: PlatformReport, height: int, what: str) -> str:
+    """The opening tag of one chart: its kind and platform as class and data attributes (the tests find it by them)."""
+    return (f'<svg class="chart {kind}" data-platform="{escape(platform.platform)}" viewBox="0 0 {WIDTH} {height}" '
+            f'width="{WIDTH}" height="{height}" role="img" aria-label="{what} on {escape(platform.platform)}">')
+
+
+def _ticks(lo: float, hi: float) -> list[tuple[float, str]]:
+    """The lift ticks within the log range, the run average (1) drawn as the axis."""
+    return [(t, "axis" if t == 1.0 else "grid") for t in TICKS if lo <= math.log(t) <= hi]
+
+
 def leaderboard(platform: PlatformReport, colour: dict[str, str]) -> str:
     """Horizontal bars from the run average (lift 1) to each framework's lift, with the interval."""
     row, left, right, top = 30, 130, 20, 24
@@ -42,13 +56,10 @@ def leaderboard(platform: PlatformReport, colour: dict[str, str]) -> str:
     def x(lift: float) -> float:
         return left + (math.log(lift) - lo) / (hi - lo) * (WIDTH - left - right)
 
-    out = [f'<svg class="chart leaderboard" data-platform="{escape(platform.platform)}" viewBox="0 0 {WIDTH} {height}" '
-           f'width="{WIDTH}" height="{height}" role="img" aria-label="lift by framework on {escape(platform.platform)}">']
-    for tick in (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0):
-        if lo <= math.log(tick) <= hi:
-            cls = "axis" if tick == 1.0 else "grid"
-            out.append(f'<line class="{cls}" x1="{_num(x(tick))}" y1="{top - 6}" x2="{_num(x(tick))}" y2="{height - 20}"/>'
-                       f'<text x="{_num(x(tick))}" y="{height - 6}" text-anchor="middle">{tick:g}</text>')
+    out = [_svg("leaderboard", platform, height, "lift by framework")]
+    for tick, cls in _ticks(lo, hi):
+        out.append(f'<line class="{cls}" x1="{_num(x(tick))}" y1="{top - 6}" x2="{_num(x(tick))}" y2="{height - 20}"/>'
+                   f'<text x="{_num(x(tick))}" y="{height - 6}" text-anchor="middle">{tick:g}</text>')
     out.append(f'<text x="{_num(x(1.0))}" y="{top - 10}" text-anchor="middle">run average</text>')
     for i, cell in enumerate(platform.cells):
         y = top + i * row
@@ -80,13 +91,10 @@ def timeline(platform: PlatformReport, colour: dict[str, str]) -> str:
     def y(lift: float) -> float:
         return top + (hi - math.log(lift)) / (hi - lo) * (height - top - bottom)
 
-    out = [f'<svg class="chart timeline" data-platform="{escape(platform.platform)}" viewBox="0 0 {WIDTH} {height}" '
-           f'width="{WIDTH}" height="{height}" role="img" aria-label="lift over time on {escape(platform.platform)}">']
-    for tick in (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0):
-        if lo <= math.log(tick) <= hi:
-            cls = "axis" if tick == 1.0 else "grid"
-            out.append(f'<line class="{cls}" x1="{left}" y1="{_num(y(tick))}" x2="{WIDTH - right}" y2="{_num(y(tick))}"/>'
-                       f'<text x="{left - 6}" y="{_num(y(tick) + 4)}" text-anchor="end">{tick:g}</text>')
+    out = [_svg("timeline", platform, height, "lift over time")]
+    for tick, cls in _ticks(lo, hi):
+        out.append(f'<line class="{cls}" x1="{left}" y1="{_num(y(tick))}" x2="{WIDTH - right}" y2="{_num(y(tick))}"/>'
+                   f'<text x="{left - 6}" y="{_num(y(tick) + 4)}" text-anchor="end">{tick:g}</text>')
     out.append(f'<text x="{left}" y="{height - 8}">{escape(dates[0].isoformat())}</text>')
     if last > first:
         out.append(f'<text x="{WIDTH - right}" y="{height - 8}" text-anchor="end">{escape(dates[-1].isoformat())}</text>')
