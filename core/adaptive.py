@@ -122,7 +122,9 @@ def _text(post) -> str:
 
 
 def _clip(text: str) -> str:
-    text = text.strip()
+    from .untrusted import normalize  # a past post is model output a person may have edited
+
+    text = normalize(text).strip()
     return text if len(text) <= MAX_EXAMPLE_CHARS else text[:MAX_EXAMPLE_CHARS].rstrip() + " …"
 
 
