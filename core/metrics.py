@@ -196,13 +196,14 @@ def collect(config, paths: list[Path], *, now: datetime | None = None, dry_run: 
                 for d in (d for d in planned if d.path == path):
                     result.outcomes.append(Outcome(d.run.id, d.post.id, d.post.platform, "deferred" if locked else "failed",
                                                    d.age, reason=str(exc)))
+        spend = _spend(config, now)
         # Re-read under the lock: a publisher may have changed the run since the plan.
         due = [_Due(path, h.run, p, age) for path, h in handles.items() for p in h.run.posts
                if (age := due_age(p, buckets, now)) is not None]
         changed: set[Path] = set()
         for platform in dict.fromkeys(d.post.platform for d in due):
             items = [d for d in due if d.post.platform == platform]
-            answers = _read(platform, items, make, result)
+            answers = _read(platform, items, make, result, spend)
             for d in items:
                 answer = answers.get(d.post.publication.remote_id)  # type: ignore[union-attr]
                 outcome = Outcome(d.run.id, d.post.id, platform, "deferred", d.age)
@@ -224,7 +225,17 @@ def collect(config, paths: list[Path], *, now: datetime | None = None, dry_run: 
     return result
 
 
-def _read(platform: str, items: list[_Due], make: Callable[[str], Any], result: Pass) -> dict[str, Any]:
+def _spend(config, now: datetime) -> Any:
+    """Today's spend against `[publish] max_cost_usd_per_day` (the ledger's account of what posts
+    cost), or None without a cap."""
+    if config.publish.max_cost_usd_per_day is None:
+        return None
+    from .ledger.plan import Spend
+
+    return Spend(config, config.runs_path, now)
+
+
+def _read(platform: str, items: list[_Due], make: Callable[[str], Any], result: Pass, spend: Any = None) -> dict[str, Any]:
     """One platform's answers by remote id: an Engagement, or the error that kept it from being read."""
     from .config import ConfigError
     from .connector import PublishError
@@ -238,7 +249,13 @@ def _read(platform: str, items: list[_Due], make: Callable[[str], Any], result: 
         ask = getattr(connector, "metrics", None)  # a duck-typed plugin connector may lack it
         if ask is None:
             raise PublishError("unsupported", f"{platform} does not report engagement")
-        result.estimated_cost_usd += float(getattr(connector, "metrics_cost", lambda n: 0.0)(len(publications)))
+        cost = float(getattr(connector, "metrics_cost", lambda n: 0.0)(len(publications)))
+        refused = spend.refuses(cost) if spend is not None else None
+        if refused:  # reads are billed like posts: the day's cap holds for them too
+            raise PublishError("rate_limited", f"reading {len(publications)} posts: {refused}", retry_at=spend.tomorrow.timestamp())
+        result.estimated_cost_usd += cost
+        if spend is not None:
+            spend.add(cost)
         return dict(ask(publications))
     except ConfigError as exc:
         return {p.remote_id: PublishError("config", str(exc)) for p in publications}  # type: ignore[union-attr]

@@ -260,3 +260,13 @@ def test_the_generated_text_is_packed_so_edits_and_searches_meet_only_the_live_t
     assert runfile.parse(text) == run
     damaged = text.replace('"generated_z": "', '"generated_z": "!!', 1)
     assert runfile.parse(damaged).post("linkedin-aida").generated is None  # only history: the run still reads
+
+
+def test_reads_respect_the_daily_spend_cap(runs_dir):
+    fakes = {name: FakeMetrics(name) for name in ("x", "linkedin", "reddit")}
+    config = parse_config({"runs_dir": str(runs_dir), "publish": {"max_cost_usd_per_day": 0.004}})
+    result = collect(config, runfile.list_runs(runs_dir), now=T0 + timedelta(days=6), connector_for=lambda name: fakes[name])
+    x_rows = [o for o in result.outcomes if o.platform == "x"]
+    assert fakes["x"].calls == [] and {o.status for o in x_rows} == {"deferred"}  # five reads, $0.005: over the cap
+    assert "max_cost_usd_per_day" in x_rows[0].reason and x_rows[0].until is not None
+    assert fakes["reddit"].calls and result.estimated_cost_usd == 0  # free reads go on
