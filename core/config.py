@@ -222,7 +222,7 @@ def load_config(path: str | Path | None = None) -> Config:
     file = Path(path) if explicit else Path.cwd() / DEFAULT_FILE
     if not file.exists():
         if explicit:
-            raise ConfigError(f"{file}: no such config file (create one from the shipped postgen.toml)")
+            raise ConfigError(f"{file}: no such config file ('postgen --config {file} init' writes a commented one)")
         return parse_config({})
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))

@@ -186,18 +186,20 @@ def generate(
         return post
 
     posts: dict[str, Post] = {}
-    with ThreadPoolExecutor(max_workers=max(1, min(config.generator.concurrency, len(jobs)))) as pool:
-        futures = [pool.submit(one, p, fw) for p, fw in jobs]
-        try:
-            for future in as_completed(futures):
-                post = future.result()
-                posts[post.id] = post
-                if on_post:
-                    on_post(post)
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            raise
+    pool = ThreadPoolExecutor(max_workers=max(1, min(config.generator.concurrency, len(jobs))))
+    futures = [pool.submit(one, p, fw) for p, fw in jobs]
+    try:
+        for future in as_completed(futures):
+            post = future.result()
+            posts[post.id] = post
+            if on_post:
+                on_post(post)
+    except BaseException:
+        # Ctrl-C or a failure: drop the queued drafts and do not wait for the calls in flight
+        # (nothing is saved from here; the command line exits without joining them).
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     run.posts = [posts[Post.make_id(p, fw.name)] for p, fw in jobs]
     settle(run, connectors)
     run.usage = meter.total
