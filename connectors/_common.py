@@ -3,10 +3,12 @@ and turning HTTP answers into PublishErrors that say what to do."""
 
 from __future__ import annotations
 
+import html
 import re
 import time
-from datetime import datetime, timezone
-from typing import Any
+import unicodedata
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
 
 from postgen.connector import PublishError
 from postgen.models import FollowUp, Post, Problem, Publication
@@ -85,7 +87,42 @@ def http_error(platform: str, status: int, detail: str, *, retry_at: float | Non
     return PublishError("fatal", f"{platform} answered {status}: {detail}", status=status)
 
 
-def timeout_error(platform: str, exc: Exception) -> PublishError:
+def next_utc_midnight(now: float | None = None) -> float:
+    """Unix time of the next 00:00 UTC, when LinkedIn's daily limits reset."""
+    today = datetime.fromtimestamp(time.time() if now is None else now, timezone.utc).date()
+    return datetime.combine(today + timedelta(days=1), datetime.min.time(), timezone.utc).timestamp()
+
+
+def nothing_sent(exc: BaseException) -> bool:
+    """True only when `exc` proves the request never left the machine: the connection was never
+    made (refused, no route, DNS failure, connect timeout). requests wraps urllib3's
+    NewConnectionError (NameResolutionError is one) and ConnectTimeoutError in a MaxRetryError;
+    prawcore wraps the requests error in its RequestException. A reset or read timeout after the
+    request went out says nothing of the kind, and neither does anything unrecognised."""
+    from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ProtocolError, ReadTimeoutError
+
+    seen: set[int] = set()
+    todo: list[Any] = [exc]
+    while todo:
+        err = todo.pop()
+        if err is None or id(err) in seen:
+            continue
+        seen.add(id(err))
+        if isinstance(err, (ProtocolError, ReadTimeoutError)):
+            return False  # the connection was up: bytes may have gone out
+        if isinstance(err, (NewConnectionError, ConnectTimeoutError)):
+            return True
+        todo.extend([getattr(err, "original_exception", None), getattr(err, "reason", None), err.__cause__])
+        todo.extend(a for a in getattr(err, "args", ()) if isinstance(a, BaseException))
+    return False
+
+
+def network_error(platform: str, exc: BaseException) -> PublishError:
+    """A call that got no answer: "unreachable" when nothing was sent (retry freely), else
+    "transient" (the request may have landed: the ledger looks before sending again)."""
+    if nothing_sent(exc):
+        return PublishError("unreachable", f"could not connect to {platform} ({type(exc).__name__}: connection refused, "
+                            "name not resolved or connect timeout); nothing was sent, postgen tries again on the next run.")
     return PublishError("transient", f"{platform} did not answer in time or the connection failed "
                         f"({type(exc).__name__}); postgen backs off and tries again.")
 
@@ -93,13 +130,41 @@ def timeout_error(platform: str, exc: Exception) -> PublishError:
 def lookup_error(err: PublishError, message: str) -> PublishError:
     """A failed `find_existing`: "unknown" (a person must look), except a rate limit or a 5xx/timeout,
     which only means "not now": the ledger then checks again on the next run."""
-    kind = err.kind if err.kind in ("rate_limited", "transient") else "unknown"
+    kind = {"rate_limited": "rate_limited", "transient": "transient", "unreachable": "transient"}.get(err.kind, "unknown")
     return PublishError(kind, message, status=err.status, retry_at=err.retry_at if kind == "rate_limited" else None)
 
 
 def failed_follow_up(kind: str, error: Exception | str) -> FollowUp:
-    message = error.message if isinstance(error, PublishError) else str(error)
-    return FollowUp(kind=kind, state="failed", error=message, at=now())
+    """A follow-up that did not go out, with the PublishError kind that says whether a retry is
+    safe ("unreachable": nothing was sent; "transient"/"unknown": look first; others: do not)."""
+    if isinstance(error, PublishError):
+        return FollowUp(kind=kind, state="failed", error=error.message, error_kind=error.kind, at=now())
+    return FollowUp(kind=kind, state="failed", error=str(error), error_kind="unknown", at=now())
+
+
+def comparable(text: str, url_spans: Callable[[str], list[tuple[int, int]]] | None = None) -> str:
+    """Text as a platform may hand it back, made comparable: entities unescaped, NFC, whitespace
+    runs collapsed, and (where the platform shortens links, e.g. X's t.co) URLs masked."""
+    text = unicodedata.normalize("NFC", html.unescape(text))
+    if url_spans is not None:
+        for start, end in reversed(url_spans(text)):
+            text = text[:start] + "<url>" + text[end:]
+    return " ".join(text.split())
+
+
+def readback_warning(platform: str, sent: str, stored: str | None,
+                     url_spans: Callable[[str], list[tuple[int, int]]] | None = None) -> str | None:
+    """A warning when the text the platform says it stored differs from what was sent (None
+    when it matches, or when the platform said nothing). A display copy cut short with "…"
+    counts as matching."""
+    if not isinstance(stored, str):
+        return None
+    a, b = comparable(sent, url_spans), comparable(stored, url_spans)
+    if a == b or (b.endswith("…") and len(b) > 1 and a.startswith(b[:-1].rstrip())):
+        return None
+    i = next((n for n, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    return (f"{platform} stored a different text than was sent (from character {i + 1}: sent {a[i:i + 40]!r}, "
+            f"stored {b[i:i + 40]!r}); look at the post and edit or delete it by hand if it matters")
 
 
 def published_follow_ups(publication: Publication, kind: str) -> list[FollowUp]:

@@ -6,6 +6,7 @@ Plugin module: `postgen_register_connectors` registers `LinkedInConnector`.
 from __future__ import annotations
 
 import re
+import time
 from datetime import date
 from typing import Any
 from urllib.parse import quote
@@ -20,11 +21,15 @@ from . import _common as common
 
 API = "https://api.linkedin.com"
 LIMIT = 3000
-DEFAULT_VERSION = "202610"
+# A version LinkedIn documents (its docs carry a "li-lms-2026-08" view; 202601, the newest on the
+# English versioning page, is sunset on 2027-01-15). Versions live about a year: `doctor` warns
+# from month 10 and confirms the version with a call that carries it.
+DEFAULT_VERSION = "202608"
 WARN_MONTHS, RETIRED_MONTHS = 10, 12
 RESERVED = "\\|{}@[]()<>#*_~"
 MENTION = re.compile(r"@\[[^\]\\\n]+\]\(urn:li:(?:person|organization):[^)\s\\]+\)")
 _UNESCAPE = re.compile(r"\\([\\|{}@\[\]()<>#*_~])")
+EXCEPTION_PREFIX = "com.linkedin.content.common.exception.BadRequestResponseException: "
 AUTH_HINT = ("LinkedIn access tokens last 60 days: create a new one (scopes openid profile w_member_social) "
              "and set LINKEDIN_ACCESS_TOKEN.")
 
@@ -159,7 +164,7 @@ class LinkedInConnector(Connector):
         try:
             response = session.request(method, url, **kwargs)
         except (requests.Timeout, requests.ConnectionError) as exc:
-            raise common.timeout_error("LinkedIn", exc) from exc
+            raise common.network_error("LinkedIn", exc) from exc
         if response.status_code < 300:
             return response
         raise self._error(response)
@@ -172,25 +177,27 @@ class LinkedInConnector(Connector):
             data = {}
         if not isinstance(data, dict):  # a gateway's array or string
             data = {}
-        code = str(data.get("code") or data.get("serviceErrorCode") or "")
-        detail = data.get("message") or response.text[:300]
-        if status == 426 or code == "NONEXISTENT_VERSION" or "NONEXISTENT_VERSION" in response.text:
+        codes = _error_codes(data)
+        detail = str(data.get("message") or response.text[:300]).removeprefix(EXCEPTION_PREFIX)
+        if status == 426 or "NONEXISTENT_VERSION" in codes or "NONEXISTENT_VERSION" in response.text:
             return PublishError("retired_version", f"LinkedIn-Version {self.options.version} is retired ({status} "
                                 f"NONEXISTENT_VERSION): set version = \"YYYYMM\" of a recent month in [platforms.linkedin].",
                                 status=status)
-        if code == "DUPLICATE_POST" or "DUPLICATE_POST" in response.text:
-            existing = re.search(r"urn:li:(?:share|ugcPost):\d+", str(detail))
-            return PublishError("duplicate", f"LinkedIn says this post already exists (422 DUPLICATE_POST): {detail}",
+        if "DUPLICATE_POST" in codes or "DUPLICATE_POST" in response.text:
+            # "Content is a duplicate of urn:li:share:…": the post LinkedIn already has.
+            existing = re.search(r"urn:li:(?:share|ugcPost):\d+", detail)
+            return PublishError("duplicate", f"LinkedIn says this post already exists ({status} DUPLICATE_POST): {detail}",
                                 status=status, remote_id=existing.group(0) if existing else None,
                                 url=self._url(existing.group(0)) if existing else None)
-        if status == 400 and "length" in str(detail).lower():
+        if status == 400 and ("FIELD_ARRAY_SIZE_TOO_HIGH" in codes or "length" in detail.lower()):
             return PublishError("invalid", f"LinkedIn refused the commentary as too long (400): {detail}. Shorten it "
                                 f"to {LIMIT} characters after escaping ('postgen validate').", status=status)
         retry = response.headers.get("Retry-After")
-        import time
-
-        retry_at = time.time() + float(retry) if retry and retry.isdigit() else None
-        return common.http_error("LinkedIn", status, str(detail), retry_at=retry_at, auth_hint=AUTH_HINT)
+        if retry and retry.isdigit():
+            retry_at: float | None = time.time() + float(retry)
+        else:  # LinkedIn sends no Retry-After; its daily limits reset at midnight UTC
+            retry_at = common.next_utc_midnight() if status == 429 else None
+        return common.http_error("LinkedIn", status, detail, retry_at=retry_at, auth_hint=AUTH_HINT)
 
     def _author(self, session: Any) -> str:
         author = self.options.author or self.env.get("LINKEDIN_AUTHOR")
@@ -241,9 +248,79 @@ class LinkedInConnector(Connector):
             follow = common.failed_follow_up("first_comment", exc)
         return common.replace_follow_ups(publication, "first_comment", [follow])
 
+    def _organization(self) -> str | None:
+        """The author when it is a company page: LinkedIn lets its admins read the page's posts and
+        comments (r_organization_social); a member's own cannot be read (r_member_social is for
+        approved partners only)."""
+        author = self.options.author or self.env.get("LINKEDIN_AUTHOR")
+        return author if author and author.startswith("urn:li:organization:") else None
+
+    def _read(self, url: str, params: dict[str, Any], what: str) -> list[dict]:
+        """GET a collection (`elements`) for a lookup; errors as `lookup_error` kinds."""
+        try:
+            data = self._call(self._session(), "GET", url, params=params).json()
+        except PublishError as exc:
+            hint = (" The token needs the r_organization_social scope (and the member a role on the page)."
+                    if exc.status == 403 else "")
+            raise common.lookup_error(exc, f"cannot tell whether {what} is on LinkedIn: {exc.message}{hint}") from exc
+        except ValueError as exc:
+            raise PublishError("unknown", f"cannot tell whether {what} is on LinkedIn: its answer was not JSON") from exc
+        elements = data.get("elements") if isinstance(data, dict) else None
+        return [e for e in elements or [] if isinstance(e, dict)]
+
     def find_existing(self, post: Post) -> Publication | None:
-        raise PublishError("unknown", "LinkedIn offers no practical lookup of a member's own posts: look at "
-                           "https://www.linkedin.com/in/me/recent-activity/all/ and record or retry by hand")
+        """A company page's recent posts (GET /rest/posts?q=author) with the same commentary."""
+        organization = self._organization()
+        if organization is None:
+            raise PublishError("unknown", "LinkedIn does not let apps read a member's own posts (r_member_social is for "
+                               "approved partners): look at https://www.linkedin.com/in/me/recent-activity/all/ and "
+                               "record or retry by hand")
+        wanted = common.comparable(common.sent_body(post))
+        elements = self._read(f"{API}/rest/posts", {"q": "author", "author": organization, "count": 50,
+                                                    "sortBy": "LAST_MODIFIED"}, post.id)
+        for element in elements:
+            if element.get("id") and common.comparable(unescape(str(element.get("commentary") or ""))) == wanted:
+                return Publication(remote_id=str(element["id"]), url=self._url(str(element["id"])))
+        return None
+
+    def find_follow_up(self, post: Post, publication: Publication) -> FollowUp | None:
+        """The link comment, among the post's comments by the page (company pages only)."""
+        link = common.follow_up_link(post)
+        if not link or common.published_follow_ups(publication, "first_comment"):
+            return None
+        organization = self._organization()
+        if organization is None:
+            raise PublishError("unknown", "LinkedIn does not let apps read a member's comments (r_member_social is for "
+                               f"approved partners): look under {self._url(publication.remote_id)} and add the link "
+                               "comment by hand if it is missing")
+        urn = publication.remote_id
+        elements = self._read(f"{API}/rest/socialActions/{quote(urn, safe='')}/comments", {"count": 100},
+                              f"the link comment of {post.id}")
+        for element in elements:
+            message = element.get("message")
+            text = message.get("text") if isinstance(message, dict) else None
+            if element.get("actor") == organization and isinstance(text, str) and text.strip() == link.strip():
+                comment = element.get("commentUrn") or element.get("$URN") or element.get("id")
+                return FollowUp(kind="first_comment", remote_id=str(comment) if comment else None, url=self._url(urn),
+                                at=common.now())
+        return None
+
+    def _confirm_version(self, session: Any, author: str) -> tuple[bool, str]:
+        """One harmless GET under /rest/ carrying the LinkedIn-Version header (the /v2 identity call
+        ignores it): a retired version answers 426 NONEXISTENT_VERSION before anything else."""
+        version = self.options.version
+        try:
+            self._call(session, "GET", f"{API}/rest/posts", params={"q": "author", "author": author, "count": 1})
+        except PublishError as exc:
+            if exc.kind == "retired_version":
+                return False, f"error: {exc.message}"
+            if exc.status in (403, 404):  # the version was accepted; the read itself is not allowed
+                where = ("; the page's posts cannot be read, so after a crash postgen asks you instead of looking: "
+                         "add the r_organization_social scope" if author.startswith("urn:li:organization:") else "")
+                return True, f"LinkedIn-Version {version} accepted (GET /rest/posts answered {exc.status}){where}"
+            return True, f"warning: could not confirm LinkedIn-Version {version}: {exc.message}"
+        return True, f"LinkedIn-Version {version} accepted" + (
+            "; the page's posts can be looked up after a crash" if author.startswith("urn:li:organization:") else "")
 
     def check(self) -> Health:
         health = Health(platform=self.name, ok=True)
@@ -269,7 +346,25 @@ class LinkedInConnector(Connector):
             health.messages.append(exc.message)
             return health
         health.identity = f"{data.get('name', '?')} (urn:li:person:{data.get('sub')})"
+        author = self.options.author or self.env.get("LINKEDIN_AUTHOR") or f"urn:li:person:{data.get('sub')}"
+        accepted, message = self._confirm_version(session, author)
+        if accepted and age > RETIRED_MONTHS:  # LinkedIn's answer outranks the calendar
+            health.messages[0] = (f"warning: LinkedIn-Version {self.options.version} is {age} months old; LinkedIn still "
+                                  "accepts it but retires versions after about a year: bump version in [platforms.linkedin]")
+        health.ok = accepted
+        health.messages.append(message)
         return health
+
+
+def _error_codes(data: dict) -> set[str]:
+    """Every error code in a LinkedIn error answer: the top-level `code` (426, 401) and those in
+    `errorDetails.inputErrors[].code` (422 DUPLICATE_POST, 400 FIELD_ARRAY_SIZE_TOO_HIGH)."""
+    codes = {str(data.get("code") or "")}
+    details = data.get("errorDetails")
+    for item in (details.get("inputErrors") if isinstance(details, dict) else None) or []:
+        if isinstance(item, dict) and item.get("code"):
+            codes.add(str(item["code"]))
+    return codes - {""}
 
 
 @hookimpl

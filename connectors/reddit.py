@@ -99,7 +99,7 @@ class RedditConnector(Connector):
         self._praw = praw.Reddit(
             client_id=env["REDDIT_CLIENT_ID"], client_secret=env["REDDIT_CLIENT_SECRET"],
             username=env["REDDIT_USERNAME"], password=env["REDDIT_PASSWORD"],
-            user_agent=env.get("REDDIT_USER_AGENT") or f"postgen/0.1 by u/{env['REDDIT_USERNAME']}",
+            user_agent=env.get("REDDIT_USER_AGENT") or user_agent(env["REDDIT_USERNAME"]),
             check_for_updates=False, timeout=self.options.timeout,
             requestor_kwargs={"session": common.timeout_session(self.options.timeout, force=True)},
         )
@@ -167,7 +167,11 @@ class RedditConnector(Connector):
             status = exc.response.status_code
             return common.http_error("Reddit", status, exc.response.text[:200], auth_hint=AUTH_HINT)
         if isinstance(exc, pc.RequestException):
-            return common.timeout_error("Reddit", exc)
+            return common.network_error("Reddit", exc)
+        if isinstance(exc, KeyError) and exc.args == (401,):
+            # prawcore maps a 401 by its www-authenticate header; without one its lookup fails with
+            # KeyError(401) (prawcore.util.authorization_error_class): still a refused login.
+            return common.http_error("Reddit", 401, "unauthorized", auth_hint=AUTH_HINT)
         # Anything else says nothing about whether the post landed (Reddit accepts copies: never `failed`).
         return PublishError("unknown", f"Reddit call failed: {type(exc).__name__}: {exc}; the post may be there, "
                             "postgen looks before trying again")
@@ -186,7 +190,19 @@ class RedditConnector(Connector):
                 )
         except Exception as exc:
             raise self._error(exc) from exc
-        return Publication(remote_id=submission.id, url=self._post_url(submission.id), published_at=common.now())
+        warning = self._readback(submission, common.sent_body(post))
+        return Publication(remote_id=submission.id, url=self._post_url(submission.id), published_at=common.now(),
+                           warnings=[warning] if warning else [])
+
+    @staticmethod
+    def _readback(submission: Any, sent: str) -> str | None:
+        """Compare the self text Reddit stored with what was sent. Reading it is one more call
+        (praw fetches the submission); when that fails the post still stands: no warning."""
+        try:
+            stored = submission.selftext
+        except Exception:
+            return None
+        return common.readback_warning("Reddit", sent, stored)
 
     def publish_follow_up(self, post: Post, publication: Publication) -> Publication:
         link = common.follow_up_link(post)
@@ -196,11 +212,48 @@ class RedditConnector(Connector):
             reddit = self._reddit()
             with self._once(reddit):
                 comment = reddit.submission(id=publication.remote_id).reply(link)
-            follow = FollowUp(kind="first_comment", remote_id=comment.id,
-                              url=f"{self._post_url(publication.remote_id)}_/{comment.id}/", at=common.now())
         except Exception as exc:
-            follow = common.failed_follow_up("first_comment", self._error(exc))
+            failed = common.failed_follow_up("first_comment", self._error(exc))
+            return common.replace_follow_ups(publication, "first_comment", [failed])
+        if comment is not None:
+            follow = self._comment_follow_up(publication, comment.id)
+        else:
+            # Reddit took the comment but did not hand it back (praw: in a quarantined subreddit,
+            # for one): it is there, so it is recorded as sent, never posted again.
+            try:
+                follow = self.find_follow_up(post, publication)
+            except PublishError:
+                follow = None
+            if follow is None:
+                publication = publication.model_copy(update={"warnings": [*publication.warnings, (
+                    "Reddit accepted the link comment but did not return it and it is not listed yet; "
+                    f"check {publication.url or self._post_url(publication.remote_id)}")]})
+                follow = FollowUp(kind="first_comment", url=publication.url, at=common.now())
         return common.replace_follow_ups(publication, "first_comment", [follow])
+
+    def _comment_follow_up(self, publication: Publication, comment_id: str) -> FollowUp:
+        return FollowUp(kind="first_comment", remote_id=comment_id,
+                        url=f"{self._post_url(publication.remote_id)}_/{comment_id}/", at=common.now())
+
+    def find_follow_up(self, post: Post, publication: Publication) -> FollowUp | None:
+        """The link comment among the submission's comments by this account."""
+        link = common.follow_up_link(post)
+        if not link or common.published_follow_ups(publication, "first_comment"):
+            return None
+        me = (self.env.get("REDDIT_USERNAME") or "").lower()
+        try:
+            reddit = self._reddit()
+            submission = reddit.submission(id=publication.remote_id)
+            submission.comment_sort = "new"
+            submission.comments.replace_more(limit=0)
+            for comment in submission.comments.list():
+                author = getattr(comment.author, "name", "") or ""
+                if author.lower() == me and (comment.body or "").strip() == link.strip():
+                    return self._comment_follow_up(publication, comment.id)
+        except Exception as exc:
+            err = self._error(exc)
+            raise common.lookup_error(err, f"cannot tell whether the link comment of {post.id} is on Reddit: {err.message}") from exc
+        return None
 
     def find_existing(self, post: Post) -> Publication | None:
         """The account's recent submissions: same title in the same subreddit."""
@@ -241,6 +294,13 @@ class RedditConnector(Connector):
             health.messages.append(self._error(exc).message)
         health.messages.append("new Reddit API apps need Reddit's approval (2025 policy)")
         return health
+
+
+def user_agent(username: str) -> str:
+    """Reddit's required format: <platform>:<app id>:<version> (by /u/<reddit username>)."""
+    from postgen import __version__
+
+    return f"python:postgen:v{__version__} (by /u/{username.removeprefix('u/').removeprefix('/u/')})"
 
 
 @hookimpl

@@ -5,7 +5,6 @@ Plugin module: `postgen_register_connectors` registers `XConnector`.
 
 from __future__ import annotations
 
-import html
 import re
 from typing import Any, Literal
 
@@ -213,6 +212,11 @@ class XConnector(Connector):
             detail = "; ".join(str(m) for m in exc.api_messages) or str(exc)
             if status == 403 and "duplicate" in detail.lower():
                 return PublishError("duplicate", f"X says this post already exists (403 duplicate content): {detail}", status=status)
+            if status == 403 and _problem_type(exc.response).endswith("/oauth1-permissions"):
+                return PublishError("permission", f"X refused: the app may only read (403 oauth1-permissions): {detail} "
+                                    "In the X developer portal set the app's permissions to \"Read and write\", then "
+                                    "regenerate the access token and secret (old tokens keep the old permission) and "
+                                    "update X_ACCESS_TOKEN and X_ACCESS_TOKEN_SECRET.", status=status)
             if status == 400 and ("too long" in detail.lower() or "length" in detail.lower()):
                 return PublishError("invalid", f"X refused the text as too long (400): {detail}. Shorten it "
                                     "('postgen validate' shows the weighted length).", status=status)
@@ -220,17 +224,21 @@ class XConnector(Connector):
                                      auth_hint="Re-create the access token and secret in the X developer portal "
                                                "(app with Read and Write permission) and update the X_* env vars.")
         if isinstance(exc, (requests.Timeout, requests.ConnectionError)):
-            return common.timeout_error("X", exc)
+            return common.network_error("X", exc)
         # Anything else (an answer cut off or unreadable) says nothing about whether the post landed.
         return PublishError("unknown", f"X call failed: {type(exc).__name__}: {exc}; the post may be there, "
                             "postgen looks before trying again")
 
-    def _tweet(self, client: Any, user_auth: bool, text: str, reply_to: str | None = None) -> str:
+    def _create(self, client: Any, user_auth: bool, text: str, reply_to: str | None = None) -> dict:
+        """POST /2/tweets; X's answer: {"id", "text" as stored, ...}."""
         try:
             response = client.create_tweet(text=text, in_reply_to_tweet_id=reply_to, user_auth=user_auth)
         except Exception as exc:
             raise self._error(exc) from exc
-        return str(response.data["id"])
+        return dict(response.data)
+
+    def _tweet(self, client: Any, user_auth: bool, text: str, reply_to: str | None = None) -> str:
+        return str(self._create(client, user_auth, text, reply_to)["id"])
 
     @staticmethod
     def _url(tweet_id: str) -> str:
@@ -238,8 +246,13 @@ class XConnector(Connector):
 
     def publish(self, post: Post) -> Publication:
         client, user_auth = self._client()
-        tweet_id = self._tweet(client, user_auth, self.parts(post)[0])
-        return Publication(remote_id=tweet_id, url=self._url(tweet_id), published_at=common.now())
+        text = self.parts(post)[0]
+        data = self._create(client, user_auth, text)
+        tweet_id = str(data["id"])
+        # Read-back: X answers with the text it stored (links t.co-shortened, & < > as entities).
+        warning = common.readback_warning("X", text, _full_text(data), url_spans)
+        return Publication(remote_id=tweet_id, url=self._url(tweet_id), published_at=common.now(),
+                           warnings=[warning] if warning else [])
 
     def needs_follow_up(self, post: Post) -> bool:
         """Thread parts after the first are follow-ups too, whatever the link policy."""
@@ -278,19 +291,41 @@ class XConnector(Connector):
             publication = common.replace_follow_ups(publication, "reply", [follow])
         return publication
 
-    def find_existing(self, post: Post) -> Publication | None:
-        """Look through the account's recent posts (GET /2/users/:id/tweets) for the same text."""
-        client, user_auth = self._client()
+    def _recent(self, what: str) -> list[dict]:
+        """The account's recent posts and replies (GET /2/users/:id/tweets, newest first), with the
+        full text of long posts (`note_tweet`; `text` is cut short) and what each replies to."""
         try:
+            client, user_auth = self._client()
             me = client.get_me(user_auth=user_auth)
-            tweets = client.get_users_tweets(me.data["id"], max_results=50, user_auth=user_auth)
+            tweets = client.get_users_tweets(me.data["id"], max_results=50, tweet_fields=TIMELINE_FIELDS, user_auth=user_auth)
         except Exception as exc:
             err = self._error(exc)
-            raise common.lookup_error(err, f"cannot tell whether {post.id} is on X: {err.message}") from exc
+            raise common.lookup_error(err, f"cannot tell whether {what} is on X: {err.message}") from exc
+        return [dict(tweet.data) if hasattr(tweet, "data") else dict(tweet) for tweet in tweets.data or []]
+
+    def find_existing(self, post: Post) -> Publication | None:
+        """Look through the account's recent posts for the same text."""
         wanted = _comparable(self.parts(post)[0])
-        for tweet in tweets.data or []:
-            if _comparable(tweet["text"]) == wanted:
+        for tweet in self._recent(post.id):
+            if _comparable(_full_text(tweet) or "") == wanted and not _replied_to(tweet):
                 return Publication(remote_id=str(tweet["id"]), url=self._url(str(tweet["id"])))
+        return None
+
+    def find_follow_up(self, post: Post, publication: Publication) -> FollowUp | None:
+        """The next thread part or the link reply, if the account's recent replies hold it: a
+        reply to the right post with the same text."""
+        parts = self.parts(post)[1:]
+        done = common.published_follow_ups(publication, "thread")
+        if len(done) < len(parts):
+            kind, text, parent = "thread", parts[len(done)], (done[-1].remote_id if done else publication.remote_id)
+        elif common.follow_up_link(post) and not common.published_follow_ups(publication, "reply"):
+            kind, text, parent = "reply", common.follow_up_link(post) or "", publication.remote_id
+        else:
+            return None
+        wanted = _comparable(text)
+        for tweet in self._recent(f"the {kind} of {post.id}"):
+            if _replied_to(tweet) == str(parent) and _comparable(_full_text(tweet) or "") == wanted:
+                return FollowUp(kind=kind, remote_id=str(tweet["id"]), url=self._url(str(tweet["id"])), at=common.now())
         return None
 
     def check(self) -> Health:
@@ -299,13 +334,17 @@ class XConnector(Connector):
             missing = [n for n in OAUTH1 if not self.env.get(n)]
             return Health(platform=self.name, ok=False, missing=missing,
                           messages=[f"set {', '.join(missing)} (or X_BEARER_TOKEN)"])
+        messages = [] if has_oauth1 else [
+            "warning: X_BEARER_TOKEN is an OAuth 2 user token: it expires 2 hours after it was issued and postgen "
+            "does not refresh it, so unattended runs (CI, publish --due) will fail with 401. For those set "
+            f"{', '.join(OAUTH1)} (OAuth 1.0a user keys, which do not expire)"]
         client, user_auth = self._client()
         try:
             me = client.get_me(user_auth=user_auth)
         except Exception as exc:
-            return Health(platform=self.name, ok=False, messages=[self._error(exc).message])
+            return Health(platform=self.name, ok=False, messages=[self._error(exc).message, *messages])
         return Health(platform=self.name, ok=True, identity=f"@{me.data['username']}",
-                      messages=[f"long posts: {self.options.long_posts}, limit {self.limit}"])
+                      messages=[f"long posts: {self.options.long_posts}, limit {self.limit}", *messages])
 
 
 _LIMITS = ("x-rate-limit", "x-user-limit-24hour", "x-app-limit-24hour")  # 15-minute window, daily caps
@@ -325,12 +364,35 @@ def _reset(headers: Any) -> float | None:
     return max(exhausted) if exhausted else number("x-rate-limit-reset")
 
 
+TIMELINE_FIELDS = ["note_tweet", "referenced_tweets"]
+
+
 def _comparable(text: str) -> str:
     """Text as X returns it, made comparable: URLs (t.co-shortened by X) and entities neutralised."""
-    text = html.unescape(text)
-    for start, end in reversed(url_spans(text)):
-        text = text[:start] + "<url>" + text[end:]
-    return " ".join(text.split())
+    return common.comparable(text, url_spans)
+
+
+def _full_text(tweet: dict) -> str | None:
+    """A post's whole text: a long (Premium) post's `text` is cut short, `note_tweet.text` is all of it."""
+    note = tweet.get("note_tweet")
+    return note.get("text") if isinstance(note, dict) and note.get("text") else tweet.get("text")
+
+
+def _replied_to(tweet: dict) -> str | None:
+    """The id of the post `tweet` replies to, if it is a reply."""
+    for ref in tweet.get("referenced_tweets") or []:
+        if ref.get("type") == "replied_to":
+            return str(ref.get("id"))
+    return None
+
+
+def _problem_type(response: Any) -> str:
+    """The `type` of an X API v2 problem answer ("https://api.twitter.com/2/problems/...")."""
+    try:
+        data = response.json()
+    except ValueError:
+        return ""
+    return str(data.get("type") or "") if isinstance(data, dict) else ""
 
 
 @hookimpl

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from .models import LinkPolicy, Post, Problem, Publication
+from .models import FollowUp, LinkPolicy, Post, Problem, Publication
 
 
 class ConnectorOptions(BaseModel):
@@ -46,10 +46,14 @@ class Health:
 class PublishError(Exception):
     """A publish call failed. `kind` tells the ledger what to do next.
 
-    kind: "rate_limited" (retry after `retry_at`), "transient" (5xx/timeout: back off),
-    "duplicate" (the platform already has it: reconcile), "auth", "permission", "invalid",
-    "retired_version", "config" (postgen.toml lacks something the platform needs: the post
-    stays ready), "fatal".
+    kind: "rate_limited" (retry after `retry_at`), "transient" (5xx/timeout: back off; it may
+    have landed), "unreachable" (connection refused, DNS failure, connect timeout: nothing left
+    the machine, so it was not sent: retry on a later pass, no lookup needed), "duplicate" (the
+    platform already has it: reconcile), "unknown" (it may have landed and the platform cannot
+    tell: a person looks), "auth", "permission", "invalid", "retired_version", "config"
+    (postgen.toml lacks something the platform needs: the post stays ready), "fatal".
+    Raise "unreachable" only for errors that prove no byte of the request was sent; a reset or
+    timeout after sending is "transient".
     """
 
     def __init__(self, kind: str, message: str, *, status: int | None = None, retry_at: float | None = None,
@@ -105,7 +109,12 @@ class Connector:
         raise NotImplementedError
 
     def publish(self, post: Post) -> Publication:
-        """Create the post (one call sequence) and return where it landed. Raises PublishError."""
+        """Create the post (one call sequence) and return where it landed. Raises PublishError.
+
+        Where the platform answers with what it stored, compare it with what was sent and add a
+        line to `Publication.warnings` when they differ (beyond the platform's own rewriting, such
+        as shortened links): the post is out, a person should look at it.
+        """
         raise NotImplementedError
 
     def needs_follow_up(self, post: Post) -> bool:
@@ -114,13 +123,30 @@ class Connector:
         return post.link_policy == "first_comment" and bool(post.link)
 
     def publish_follow_up(self, post: Post, publication: Publication) -> Publication:
-        """Post the link follow-up per the post's link policy; record it on the publication."""
+        """Post what is still missing after the post (the link comment/reply, thread parts) and
+        return the publication with each one recorded in `follow_ups`. Never raises: a failure is
+        a `FollowUp(state="failed", error=..., error_kind=<PublishError kind>)` (see
+        `postgen.connectors._common.failed_follow_up`), so the post itself stands. Follow-ups
+        already `published` on the publication are never sent again."""
         return publication
+
+    def find_follow_up(self, post: Post, publication: Publication) -> FollowUp | None:
+        """Look on the platform for the next follow-up `publish_follow_up` would send (after one
+        whose outcome is unknown). Returns it as a published `FollowUp` (kind, remote_id, url), or
+        None when it is not there, so sending it is safe. Append what it returns to
+        `publication.follow_ups` (in place of the failed or unknown entry) and ask again until
+        None: each call answers for one follow-up.
+
+        Raise PublishError("unknown", ...) when the platform cannot tell, "rate_limited" or
+        "transient" when it cannot tell now (ask again on a later pass).
+        """
+        raise PublishError("unknown", f"{self.name} cannot look follow-ups up")
 
     def find_existing(self, post: Post) -> Publication | None:
         """Look the post up on the platform after an unknown outcome. None if not found.
 
-        Raise PublishError("unknown", ...) when the platform cannot tell.
+        Raise PublishError("unknown", ...) when the platform cannot tell, "rate_limited" or
+        "transient" when it cannot tell now.
         """
         raise PublishError("unknown", f"{self.name} cannot look posts up")
 

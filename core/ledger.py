@@ -369,6 +369,11 @@ class Publisher:
                     outcome = Outcome(run.id, post.id, post.platform, "deferred", reason, until=until)
                     self._blocked[post.platform] = outcome
                     return outcome
+                if exc.kind == "unreachable":  # nothing left the machine: not sent, no lookup needed
+                    post.state = PostState.ready
+                    post.last_error = f"unreachable: {exc.message}"
+                    handle.save()
+                    return Outcome(run.id, post.id, post.platform, "deferred", f"not sent: {exc.message}")
                 if exc.kind in ("transient", "unknown"):
                     # A timeout may have landed: ask before any retry.
                     server_said_no = exc.kind == "transient" and exc.status is not None and 500 <= exc.status < 600
@@ -463,6 +468,8 @@ class Publisher:
             fire_event_kind("follow_up_failed", run.id, post.id, error, {"platform": post.platform})
         url = post.publication.url if post.publication else None
         reason = "link follow-up failed: " + "; ".join(errors) if errors else ""
+        warnings = post.publication.warnings if post.publication else []  # read-back: it differs from what was sent
+        reason = "; ".join(([reason] if reason else []) + warnings)
         return Outcome(run.id, post.id, post.platform, "published", reason, url=url, follow_up_errors=errors)
 
 

@@ -104,6 +104,7 @@ class FollowUp(_Model):
     url: str | None = None
     state: Literal["publishing", "published", "failed"] = "published"
     error: str | None = None
+    error_kind: str | None = None  # a failed one's PublishError kind: tells the ledger whether a retry is safe
     at: datetime | None = None
 
 
@@ -114,6 +115,7 @@ class Publication(_Model):
     url: str | None = None
     published_at: datetime | None = None
     follow_ups: list[FollowUp] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)  # e.g. the platform stored other text than was sent
 
 
 class Post(_Model):

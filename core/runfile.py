@@ -12,11 +12,13 @@ Writes are atomic (temp file + rename) and commands that change a run hold its l
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
 import re
 import stat
 import tempfile
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator
 
@@ -239,8 +241,22 @@ def _yaml_state(text: str, path: Path, json_error: json.JSONDecodeError) -> Any:
 
 
 def parse(text: str, path: Path | str = "<run>") -> Run:
-    """Read a run file's text. Raises RunFileError naming the line for anything amiss."""
+    """Read a run file's text. Raises RunFileError naming the line for anything amiss, and for
+    anything else that stops the reading (values of the wrong type, nesting too deep for the
+    parser): a broken run file is reported, never a traceback that stops every other run."""
     path = Path(path)
+    try:
+        return _parse(text, path)
+    except RunFileError:
+        raise
+    except RecursionError:
+        raise RunFileError(path, "state block is nested too deeply to read; restore it from git (git log -p FILE)", 2) from None
+    except (TypeError, ValueError, KeyError, AttributeError, IndexError) as exc:
+        raise RunFileError(path, f"state block cannot be read ({type(exc).__name__}: {_one_line(str(exc))[:200]}); "
+                                 "fix it by hand or restore it from git (git log -p FILE)", 2) from None
+
+
+def _parse(text: str, path: Path) -> Run:
     text = text.removeprefix("\ufeff")  # a byte-order mark some editors add on save
     if text.startswith("---\r\n"):  # postgen writes LF: the whole file went CRLF (an editor, git autocrlf)
         text = text.replace("\r\n", "\n")
@@ -260,14 +276,17 @@ def parse(text: str, path: Path | str = "<run>") -> Run:
     for post in posts:
         if not isinstance(post, dict) or "id" not in post:
             raise RunFileError(path, "state block: every post needs an 'id'", 2)
+        if not isinstance(post["id"], str):
+            raise RunFileError(path, f"state block: a post's 'id' must be text, not {_one_line(json.dumps(post['id']))[:60]}", 2)
         if post["id"] not in texts:
             raise RunFileError(path, f"post {post['id']} is in the state block but its text is missing (marker '<!-- post {post['id']} -->')")
-        text, line = texts.pop(post["id"])
+        text = texts.pop(post["id"])[0]
         if post.pop("has_title", False):
+            # The first line is the title; the blank line after it (spaces count as blank) is the
+            # separator. If a hand edit removed it, the body simply starts on the next line.
             title, _, body = text.partition("\n")
-            if body and not body.startswith("\n"):
-                raise RunFileError(path, f"post {post['id']}: the first line is the title and must be followed by a blank line", line + 3)
-            post["title"], post["body"] = title, body[1:]
+            first, _, rest = body.partition("\n")
+            post["title"], post["body"] = title.rstrip("\r"), rest if not first.strip() else body
         else:
             post["body"] = text
     if texts:
@@ -324,10 +343,47 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~_UMASK
 
 
+STALE_TEMP_SECONDS = 60  # a write takes milliseconds; a temp file this old was left by a killed one
+
+
+def _lock_exclusive(fd: int, *, wait: bool) -> bool:
+    """flock the file (POSIX); False when another open holds it. Where there is no flock (Windows)
+    an open file cannot be deleted anyway, which protects a live writer the same way."""
+    try:
+        import fcntl
+    except ImportError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    return True
+
+
+def clean_stale_temp_files(directory: Path | str, name: str | None = None) -> list[Path]:
+    """Delete the `.<run file>.<random>.tmp` files that writes killed before their rename left
+    behind (for one run file, or all). Only stale ones: older than a minute and not locked, since
+    a live writer holds an exclusive lock on its temp file from creation until it closes it."""
+    pattern = f".{glob.escape(name)}.*.tmp" if name else ".*.md.*.tmp"
+    removed: list[Path] = []
+    for tmp in Path(directory).glob(pattern):
+        try:
+            if time.time() - tmp.stat().st_mtime < STALE_TEMP_SECONDS:
+                continue
+            with open(tmp, "rb") as fh:
+                if not _lock_exclusive(fh.fileno(), wait=False):
+                    continue
+                tmp.unlink()
+            removed.append(tmp)
+        except OSError:  # gone meanwhile, read-only checkout, or open elsewhere (Windows)
+            continue
+    return removed
+
+
 def write_atomic(path: Path | str, text: str) -> None:
-    """Write text as UTF-8 so that readers see the old file or the new one, never half of one.
-    Raises NotWritten naming `path` when the system refuses (the OS's own error often names a
-    temporary file, or nothing)."""
+    """Write text as UTF-8 so that readers see the old file or the new one, never half of one;
+    then clear temp files that killed writes of this file left behind. Raises NotWritten naming
+    `path` when the system refuses (the OS's own error often names a temporary file, or nothing)."""
     path = Path(path)
     try:
         _replace_atomically(path, text)
@@ -339,12 +395,14 @@ def write_atomic(path: Path | str, text: str) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+    clean_stale_temp_files(path.parent, path.name)
 
 
 def _replace_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        _lock_exclusive(fd, wait=True)  # marks it live for clean_stale_temp_files
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
             fh.flush()
@@ -410,6 +468,7 @@ def list_runs(runs_dir: Path | str) -> list[Path]:
     runs_dir = Path(runs_dir)
     if not runs_dir.is_dir():
         return []
+    clean_stale_temp_files(runs_dir)
     return sorted(p for p in runs_dir.glob("*.md") if p.name != "README.md" and not p.name.startswith("."))
 
 

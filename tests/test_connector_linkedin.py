@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+import time
+from datetime import date, datetime, timezone
 
 import pytest
 from conftest import recording_keys
@@ -11,10 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from postgen.connector import PublishError
+from postgen.connectors import _common as common
 from postgen.connectors.linkedin import (
     MENTION, RESERVED, LinkedInConnector, LinkedInOptions, _is_hashtag, escape, unescape, version_age_months,
 )
-from postgen.models import Post
+from postgen.models import FollowUp, Post, Publication
 from postgen.preview import format_preview, preview_to_dict
 
 TOKEN = recording_keys({"LINKEDIN_ACCESS_TOKEN": "test-token"})
@@ -177,9 +179,9 @@ def test_publish_author_from_userinfo():
 @pytest.mark.parametrize("name,kind,words", [
     ("test_publish_expired_token", "auth", "60 days"),
     ("test_publish_forbidden", "permission", "403"),
-    ("test_publish_duplicate", "duplicate", "DUPLICATE_POST"),
+    ("test_publish_duplicate", "duplicate", "422 DUPLICATE_POST): Content is a duplicate of urn:li:share:"),
     ("test_publish_retired_version", "retired_version", "version = "),
-    ("test_publish_too_long", "invalid", "too long"),
+    ("test_publish_too_long", "invalid", "too long (400): ShareCommentary text length (3012 characters)"),
     ("test_publish_rate_limited", "rate_limited", "429"),
     ("test_publish_server_error", "transient", "504"),
 ])
@@ -191,8 +193,10 @@ def test_publish_errors(name, kind, words, named_cassette):
     assert info.value.kind == kind
     assert words in info.value.message
     assert "test-token" not in info.value.message
-    if kind == "rate_limited":
-        assert info.value.retry_at is not None
+    if kind == "rate_limited":  # no Retry-After: LinkedIn's daily limits reset at 00:00 UTC
+        assert info.value.retry_at == common.next_utc_midnight()
+        assert datetime.fromtimestamp(info.value.retry_at, timezone.utc).strftime("%H:%M:%S") == "00:00:00"
+        assert 0 < info.value.retry_at - time.time() <= 86400
     if kind == "duplicate":
         assert info.value.remote_id == "urn:li:share:7265000000000000000"  # the existing post, named by LinkedIn
 
@@ -224,15 +228,87 @@ def test_timeout_is_transient_and_every_request_has_one(monkeypatch):
 
 
 def test_find_existing_says_unknown():
+    """A member's own posts cannot be read (r_member_social is for approved partners): a person looks."""
     with pytest.raises(PublishError) as info:
         _connector().find_existing(_post())
-    assert info.value.kind == "unknown"
+    assert info.value.kind == "unknown" and "recent-activity" in info.value.message
+    with pytest.raises(PublishError) as info:
+        _connector().find_follow_up(_post(), Publication(remote_id="urn:li:share:7265000000000000001"))
+    assert info.value.kind == "unknown" and "urn:li:share:7265000000000000001" in info.value.message
+
+
+ORG = "urn:li:organization:2414183"
+
+
+@pytest.mark.vcr
+def test_find_existing_organization():
+    """A company page's posts can be read (r_organization_social): the one with the same commentary."""
+    found = _connector(author=ORG).find_existing(_post())
+    assert found == Publication(remote_id="urn:li:share:7265000000000000001",
+                                url="https://www.linkedin.com/feed/update/urn:li:share:7265000000000000001")
+
+
+@pytest.mark.vcr
+def test_find_existing_organization_forbidden():
+    with pytest.raises(PublishError) as info:
+        _connector(author=ORG).find_existing(_post())
+    assert info.value.kind == "unknown" and "r_organization_social" in info.value.message
+
+
+@pytest.mark.vcr
+def test_find_follow_up_organization():
+    """The link comment by the page itself (a stranger's comment with the same link is not it)."""
+    found = _connector(author=ORG).find_follow_up(_post(), Publication(remote_id="urn:li:share:7265000000000000001"))
+    assert (found.kind, found.state) == ("first_comment", "published")
+    assert found.remote_id == "urn:li:comment:(urn:li:activity:7265000000000000002,7265000000000000003)"
+
+
+def test_nothing_to_look_for_once_the_comment_is_on_record():
+    recorded = Publication(remote_id="urn:li:share:1", follow_ups=[FollowUp(kind="first_comment", remote_id="c")])
+    assert _connector().find_follow_up(_post(), recorded) is None
+    assert _connector().find_follow_up(_post(link_policy="none"), Publication(remote_id="urn:li:share:1")) is None
+
+
+def test_second_pass_does_not_post_the_first_comment_again(named_cassette):
+    """publish_follow_up again on a publication whose comment is on record sends nothing (the
+    cassette holds one comment; a second POST would not even reach it)."""
+    with named_cassette("test_publish_with_first_comment") as cassette:
+        connector = _connector()
+        post = _post()
+        publication = connector.publish_follow_up(post, connector.publish(post))
+        assert [f.state for f in publication.follow_ups] == ["published"]
+        assert connector.publish_follow_up(post, publication) == publication
+        assert cassette.play_count == 2 and cassette.all_played
 
 
 @pytest.mark.vcr
 def test_check_identity():
-    health = _connector(version=_months_ago(1)).check()
+    """Identity, then a GET under /rest/ that carries the version: LinkedIn refusing the read
+    (403) means it took the version."""
+    health = _connector(version=_months_ago(1), author=None).check()
     assert health.ok and health.identity == "Postgen Test (urn:li:person:782bbtaQ)"
+    assert health.messages[-1].startswith(f"LinkedIn-Version {_months_ago(1)} accepted (GET /rest/posts answered 403)")
+
+
+def test_check_an_old_version_linkedin_still_accepts_is_a_warning(named_cassette):
+    """The calendar says retired, LinkedIn's answer says accepted: it can publish, bump soon."""
+    with named_cassette("test_check_identity"):
+        health = _connector(version=_months_ago(14), author=None).check()
+    assert health.ok
+    assert health.messages[0].startswith(f"warning: LinkedIn-Version {_months_ago(14)} is 14 months old; LinkedIn still accepts it")
+
+
+@pytest.mark.vcr
+def test_check_retired_version():
+    health = _connector(version="202507", author=None).check()
+    assert not health.ok
+    assert health.messages[-1].startswith("error: LinkedIn-Version 202507 is retired (426 NONEXISTENT_VERSION)")
+
+
+def test_default_version_is_documented_and_current():
+    """The default is a version LinkedIn documents (its docs' "li-lms-2026-08" view), not 202610,
+    whose existence nobody checked, nor 202601, which LinkedIn sunsets on 2027-01-15."""
+    assert LinkedInOptions().version == "202608"
 
 
 @pytest.mark.vcr

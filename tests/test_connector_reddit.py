@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -58,16 +59,80 @@ def test_preview_shows_subreddit_title_body_and_comment():
     assert f"-- first_comment:\n{LINK}" in shown
 
 
-@pytest.mark.vcr
-def test_publish_with_comment():
-    connector = _connector()
-    post = _post()
-    publication = connector.publish(post)
-    assert publication.remote_id == "1gx7abc"
-    assert publication.url == "https://www.reddit.com/r/postgen_test/comments/1gx7abc/"
-    publication = connector.publish_follow_up(post, publication)
+def test_publish_with_comment(named_cassette):
+    with named_cassette("test_publish_with_comment") as cassette:
+        connector = _connector()
+        post = _post()
+        publication = connector.publish(post)
+        assert publication.remote_id == "1gx7abc"
+        assert publication.url == "https://www.reddit.com/r/postgen_test/comments/1gx7abc/"
+        assert publication.warnings == []  # read back: Reddit stored the body as sent
+        publication = connector.publish_follow_up(post, publication)
+        assert cassette.all_played  # the submission was read back
     [follow] = publication.follow_ups
     assert (follow.kind, follow.state, follow.remote_id) == ("first_comment", "published", "lq2xyz9")
+
+
+@pytest.mark.vcr
+def test_publish_readback_differs():
+    publication = _connector().publish(_post())
+    assert publication.remote_id == "1gx7abc"
+    assert publication.warnings == ["Reddit stored a different text than was sent (from character 3: sent 'dy', stored ''); "
+                                    "look at the post and edit or delete it by hand if it matters"]
+
+
+def test_readback_that_fails_leaves_the_post_standing():
+    """Reading the submission back is one more call: when it fails the post is still published."""
+    class Lazy:
+        id = "1gx7abc"
+
+        @property
+        def selftext(self):
+            raise RuntimeError("503")
+
+    assert RedditConnector._readback(Lazy(), "Body") is None
+
+
+@pytest.mark.vcr
+def test_reply_returns_none():
+    """praw's reply() answers None when Reddit does not hand the new comment back (it was made):
+    it is found among the post's comments by this account and recorded, never sent again."""
+    publication = Publication(remote_id="1gx7abc", url="https://www.reddit.com/r/postgen_test/comments/1gx7abc/")
+    result = _connector().publish_follow_up(_post(), publication)
+    [follow] = result.follow_ups
+    assert (follow.kind, follow.state, follow.remote_id) == ("first_comment", "published", "lq2xyz9")
+    assert result.warnings == []
+
+
+@pytest.mark.vcr
+def test_reply_returns_none_not_listed():
+    publication = Publication(remote_id="1gx7abc", url="https://www.reddit.com/r/postgen_test/comments/1gx7abc/")
+    result = _connector().publish_follow_up(_post(), publication)
+    [follow] = result.follow_ups
+    assert (follow.state, follow.remote_id) == ("published", None)  # made, by praw's word: not sent again
+    assert "did not return it" in result.warnings[0]
+
+
+@pytest.mark.vcr
+def test_find_follow_up():
+    found = _connector().find_follow_up(_post(), Publication(remote_id="1gx7abc"))
+    assert (found.kind, found.state, found.remote_id) == ("first_comment", "published", "lq2xyz9")
+    assert found.url == "https://www.reddit.com/r/postgen_test/comments/1gx7abc/_/lq2xyz9/"
+
+
+@pytest.mark.vcr
+def test_find_follow_up_missing():
+    assert _connector().find_follow_up(_post(), Publication(remote_id="1gx7abc")) is None
+
+
+def test_user_agent_follows_reddit_format(monkeypatch):
+    import praw
+
+    seen = {}
+    monkeypatch.setattr(praw, "Reddit", lambda **kwargs: seen.update(kwargs) or object())
+    _connector()._reddit()
+    assert seen["user_agent"] == "python:postgen:v0.1.0 (by /u/postgen_bot)"
+    assert re.fullmatch(r"[a-z]+:[a-z.]+:v[\d.]+ \(by /u/\w+\)", seen["user_agent"])
 
 
 @pytest.mark.parametrize("name,kind,words", [
@@ -79,6 +144,7 @@ def test_publish_with_comment():
     ("test_publish_too_many_requests", "rate_limited", "429"),
     ("test_publish_bad_client_secret", "auth", "REDDIT_CLIENT_ID"),
     ("test_publish_bad_password", "auth", "invalid_grant"),
+    ("test_publish_unauthorized_without_header", "auth", "refused the credentials (401)"),
 ])
 def test_publish_errors(name, kind, words, named_cassette):
     before = time.time()

@@ -179,7 +179,7 @@ def test_publish_thread_then_link(monkeypatch):
 
 @pytest.mark.parametrize("name,kind,words", [
     ("test_publish_unauthorized", "auth", "Re-create the access token"),
-    ("test_publish_forbidden_permission", "permission", "permissions"),
+    ("test_publish_forbidden_permission", "permission", "\"Read and write\", then regenerate the access token"),
     ("test_publish_duplicate", "duplicate", "already exists"),
     ("test_publish_too_long", "invalid", "too long"),
     ("test_publish_rate_limited", "rate_limited", "2026-11-18"),
@@ -233,9 +233,68 @@ def test_missing_keys_fail_the_follow_up_not_the_post():
 
 @pytest.mark.vcr
 def test_find_existing_found():
+    """The post, not a newer reply with the same text (the timeline holds replies too)."""
     post = _post("Learn it here & now: https://example.com/a-long-link-that-x-shortens")
     found = XConnector(env=KEYS).find_existing(post)
     assert found is not None and found.remote_id == "1861000000000000001"
+
+
+@pytest.mark.vcr
+def test_find_existing_long_post():
+    """A long (Premium) post's `text` is cut short: the lookup reads `note_tweet.text`."""
+    body = ("A long post for Premium accounts. " * 12).strip()
+    found = XConnector(XOptions(long_posts="premium"), env=KEYS).find_existing(_post(body, link_policy="none"))
+    assert found is not None and found.remote_id == "1861000000000000011"
+
+
+@pytest.mark.vcr
+def test_find_follow_up_found():
+    """The link reply: a reply to this post (not to another one) with the link, t.co-shortened."""
+    post = _post("Gradient descent is a ball rolling downhill.", link=LINK)
+    found = XConnector(env=KEYS).find_follow_up(post, Publication(remote_id="1861000000000000001"))
+    assert found is not None
+    assert (found.kind, found.state, found.remote_id) == ("reply", "published", "1861000000000000002")
+    assert found.url == "https://x.com/i/web/status/1861000000000000002"
+
+
+@pytest.mark.vcr
+def test_find_follow_up_missing():
+    post = _post("Gradient descent is a ball rolling downhill.", link=LINK)
+    assert XConnector(env=KEYS).find_follow_up(post, Publication(remote_id="1861000000000000001")) is None
+
+
+def test_find_follow_up_asks_for_the_next_thread_part(monkeypatch):
+    """After a thread part went out, the next one is looked for as a reply to it; with the
+    whole thread and the link reply on record there is nothing to look for."""
+    monkeypatch.setattr(XConnector, "parts", lambda self, p: ["a 1/3", "b 2/3", "c 3/3"])
+    timeline = [{"id": "t3", "text": "c 3/3", "referenced_tweets": [{"type": "replied_to", "id": "t2"}]},
+                {"id": "x", "text": "c 3/3", "referenced_tweets": [{"type": "replied_to", "id": "root"}]}]
+    monkeypatch.setattr(XConnector, "_recent", lambda self, what: timeline)
+    connector = XConnector(env=KEYS)
+    post = _post("abc", link=LINK)
+    done = [FollowUp(kind="thread", remote_id="t2")]
+    found = connector.find_follow_up(post, Publication(remote_id="root", follow_ups=done))
+    assert (found.kind, found.remote_id) == ("thread", "t3")
+    assert connector.find_follow_up(post, Publication(remote_id="root")) is None  # "b 2/3" is not there
+    complete = done + [FollowUp(kind="thread", remote_id="t3"), FollowUp(kind="reply", remote_id="r")]
+    monkeypatch.setattr(XConnector, "_recent", lambda self, what: pytest.fail("nothing left to look for"))
+    assert connector.find_follow_up(post, Publication(remote_id="root", follow_ups=complete)) is None
+
+
+@pytest.mark.vcr
+def test_publish_readback_same():
+    """X answers with the text it stored: entities escaped, links t.co-shortened. Not a difference."""
+    publication = XConnector(env=KEYS).publish(_post("Ship it & see <3 https://example.com/a-long-link-that-x-shortens",
+                                                     link_policy="none"))
+    assert publication.remote_id == "1861000000000000013" and publication.warnings == []
+
+
+@pytest.mark.vcr
+def test_publish_readback_differs():
+    publication = XConnector(env=KEYS).publish(_post("Gradient descent is a ball rolling downhill.", link=LINK))
+    assert publication.remote_id == "1861000000000000001"
+    [warning] = publication.warnings
+    assert warning.startswith("X stored a different text than was sent (from character 35: sent ' downhill.', stored ''")
 
 
 @pytest.mark.vcr
@@ -247,6 +306,16 @@ def test_find_existing_not_found():
 def test_check_identity():
     health = XConnector(env=KEYS).check()
     assert health.ok and health.identity == "@postgen_test"
+    assert not any(m.startswith("warning:") for m in health.messages)  # OAuth 1.0a keys do not expire
+
+
+@pytest.mark.vcr
+def test_check_bearer_token():
+    """An OAuth 2 user token works today and expires in 2 hours: doctor says so."""
+    health = XConnector(env={"X_BEARER_TOKEN": "test-bearer"}).check()
+    assert health.ok and health.identity == "@postgen_test"
+    [warning] = [m for m in health.messages if m.startswith("warning:")]
+    assert "expires 2 hours" in warning and "X_ACCESS_TOKEN_SECRET" in warning
 
 
 @pytest.mark.vcr

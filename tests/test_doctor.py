@@ -57,6 +57,7 @@ def test_doctor_all_ready(cli, config):
     result = cli("doctor", env=KEYS)
     assert result.exit_code == 0, result.output
     assert "linkedin   ready as Postgen Test (urn:li:person:782bbtaQ)" in result.output
+    assert f"LinkedIn-Version {_last_month()} accepted" in result.output  # confirmed by a call that carries it
     assert "x          ready as @postgen_test" in result.output
     assert "reddit     ready as u/postgen_bot" in result.output
     for value in SECRET_VALUES:

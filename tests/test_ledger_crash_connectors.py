@@ -83,6 +83,7 @@ class FakePlatform:
         self.create_calls = 0  # calls that create a post (not a follow-up), refused ones included
         self.ids = itertools.count(1)
         self.lookup_down = False  # the platform's lookup answers 503 (X, Reddit)
+        self.unreachable = False  # connections are refused: nothing reaches the platform
 
     def posts(self, text: str) -> list[Item]:
         return [i for i in self.items if i.on is None and i.text == text]
@@ -171,9 +172,14 @@ class FakeX(FakePlatform):
             if self.lookup_down:
                 return _response(request, 503, {"title": "Service Unavailable", "detail": "Service Unavailable",
                                                 "type": "about:blank", "status": 503})
-            limit = int(parse_qs(url.query).get("max_results", ["10"])[0])
+            query = parse_qs(url.query)
+            limit = int(query.get("max_results", ["10"])[0])
             newest = list(reversed(self.items))[:limit]
             data = [{"id": i.id, "text": self.as_returned(i.text), "edit_history_tweet_ids": [i.id]} for i in newest]
+            if "referenced_tweets" in query.get("tweet.fields", [""])[0].split(","):
+                for item, tweet in zip(newest, data):
+                    if item.on:
+                        tweet["referenced_tweets"] = [{"type": "replied_to", "id": item.on}]
             meta = {"result_count": len(data)}
             return _response(request, 200, {"data": data, "meta": meta} if data else {"meta": meta})
         return _response(request, 404, {"title": "Not Found", "status": 404, "detail": f"no route {url.path}"})
@@ -181,9 +187,11 @@ class FakeX(FakePlatform):
 
 class FakeLinkedIn(FakePlatform):
     """api.linkedin.com as the connector calls it: GET /v2/userinfo, POST /rest/posts (201 with
-    x-restli-id; 422 DUPLICATE_POST naming the existing post), POST .../comments. No lookup."""
+    x-restli-id; 422 DUPLICATE_POST naming the existing post), POST .../comments. No lookup.
+    `gateway` queues 5xx answers for the next creates: (status, whether the post landed first)."""
 
     host = "api.linkedin.com"
+    gateway: list[tuple[int, bool]]
 
     def share_urn(self, n: int) -> str:
         return f"urn:li:share:{7265000000000000000 + n}"
@@ -206,8 +214,19 @@ class FakeLinkedIn(FakePlatform):
             text = body["commentary"]
             if self.posts(text):
                 self.create_calls += 1
-                return _response(request, 422, {"status": 422, "code": "DUPLICATE_POST",
-                                                "message": f"Content is a duplicate of {self.posts(text)[0].id}"})
+                return _response(request, 422, {
+                    "errorDetailType": "com.linkedin.common.error.BadRequest", "status": 422,
+                    "message": "com.linkedin.content.common.exception.BadRequestResponseException: "
+                               f"Content is a duplicate of {self.posts(text)[0].id}",
+                    "errorDetails": {"inputErrors": [{"description": "Duplicate post is detected", "input": {},
+                                                      "code": "DUPLICATE_POST"}]}})
+            if getattr(self, "gateway", None):
+                status, landed = self.gateway.pop(0)
+                if landed:
+                    self.create(text, self.share_urn, author=body["author"])
+                else:
+                    self.create_calls += 1
+                return _response(request, status, {"status": status, "message": "Bad Gateway"})
             item = self.create(text, self.share_urn, author=body["author"])
             return _response(request, 201, None, {"x-restli-id": item.id})
         match = re.fullmatch(r"/rest/socialActions/([^/]+)/comments", path)
@@ -221,8 +240,12 @@ class FakeLinkedIn(FakePlatform):
 
 
 class FakeReddit(FakePlatform):
-    """Reddit as praw's objects show it: subreddit(name).submit(...), submission(id=).reply(...),
-    user.me().submissions.new(limit=...). Reddit accepts a duplicate self post without a word."""
+    """Reddit as praw's objects show it: subreddit(name).submit(...), submission(id=).reply(...)
+    and .comments, user.me().submissions.new(limit=...). Reddit accepts a duplicate self post
+    without a word. `reply_hands_back = False`: reply() makes the comment and answers None, as
+    praw does when Reddit does not return it."""
+
+    reply_hands_back = True
 
     def submission_id(self, n: int) -> str:
         return f"1h{n:04x}"
@@ -239,11 +262,21 @@ class FakeReddit(FakePlatform):
         platform = self
 
         def submit(name: str, title: str, selftext: str = "", flair_id=None, flair_text=None, **_):
+            if platform.unreachable:
+                from prawcore.exceptions import RequestException
+
+                raise RequestException(_refused(), (), {})  # prawcore wraps what requests raised
             item = platform.create(title, platform.submission_id, subreddit=name, selftext=selftext)
-            return SimpleNamespace(id=item.id)
+            return SimpleNamespace(id=item.id, selftext=selftext)
 
         def reply(submission_id: str, body: str):
-            return SimpleNamespace(id=platform.reply(submission_id, body, platform.comment_id).id)
+            made = platform.reply(submission_id, body, platform.comment_id)
+            return SimpleNamespace(id=made.id) if platform.reply_hands_back else None
+
+        def comments(submission_id: str):
+            found = [SimpleNamespace(id=i.id, body=i.text, author=SimpleNamespace(name="postgen_test"))
+                     for i in platform.follow_ups(submission_id)]
+            return SimpleNamespace(replace_more=lambda limit=None: [], list=lambda: found)
 
         def new(limit: int = 100):
             if platform.lookup_down:
@@ -257,12 +290,21 @@ class FakeReddit(FakePlatform):
         me = SimpleNamespace(name="postgen_test", submissions=SimpleNamespace(new=new))
         return SimpleNamespace(
             subreddit=lambda name: SimpleNamespace(submit=lambda *a, **k: submit(name, *a, **k)),
-            submission=lambda id: SimpleNamespace(id=id, reply=lambda body: reply(id, body)),
+            submission=lambda id: SimpleNamespace(id=id, reply=lambda body: reply(id, body), comments=comments(id)),
             user=SimpleNamespace(me=lambda: me),
         )
 
 
 FAKES = {"x": FakeX, "linkedin": FakeLinkedIn, "reddit": FakeReddit}
+
+
+def _refused():
+    """What requests raises when the connection is refused (nothing was sent)."""
+    import requests
+    from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+    reason = NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused")
+    return requests.ConnectionError(MaxRetryError(None, "/", reason))
 
 
 # --------------------------------------------------------------------------- the world
@@ -292,6 +334,8 @@ class World:
 
             def send(adapter, request, **kwargs):
                 assert urlsplit(request.url).netloc == fake.host, f"unexpected call to {request.url}"
+                if fake.unreachable:
+                    raise _refused()
                 return fake.handle(request)
 
             monkeypatch.setattr(HTTPAdapter, "send", send)
@@ -633,3 +677,49 @@ def test_post_edited_after_a_crash_is_not_sent_again(world, platform):
     assert [o.status for o in w.publish(path)] == ["published"]  # its link follow-up
     assert len(w.platform.posts(sent)) == 1 and w.platform.create_calls == 2
     assert runfile.load(path).post(first).publication.remote_id == w.platform.posts(sent)[0].id
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_unreachable_platform_is_tried_again_without_asking(world, platform):
+    """Connection refused: nothing left the machine, so the posts stay ready (no lookup, no
+    person), go out on the next pass, once each."""
+    w = world(platform)
+    path = w.make_run("runs")
+    w.platform.unreachable = True
+    outcomes = w.publish(path)
+    assert [o.status for o in outcomes] == ["deferred"] * len(FRAMEWORKS)
+    assert all("not sent" in o.reason for o in outcomes)
+    assert {p.state for p in runfile.load(path).posts} == {PostState.ready}
+    assert w.platform.create_calls == 0
+    w.platform.unreachable = False
+    assert [o.status for o in w.publish(path)] == ["published"] * len(FRAMEWORKS)
+    w.assert_once_each(path)
+    assert w.platform.create_calls == len(FRAMEWORKS) and w.asked == 0
+
+
+@pytest.mark.parametrize("landed", (False, True), ids=("nothing_created", "created_behind_the_gateway"))
+def test_linkedin_5xx_with_the_real_connector(world, landed):
+    """The ledger's 5xx path with the real LinkedIn connector: LinkedIn cannot be asked (member
+    posts are not readable) but refuses a copy, so the ledger sends again; a post that did land
+    comes back as 422 DUPLICATE_POST naming it. Either way it is there once, nobody is asked."""
+    w = world("linkedin")
+    path = w.make_run("runs")
+    w.platform.gateway = [(502, landed)]
+    assert [o.status for o in w.publish(path)] == ["published", "published"]
+    w.assert_once_each(path)
+    assert w.asked == 0
+    assert w.platform.create_calls == len(FRAMEWORKS) + 1  # the 502, then the retry (created or refused)
+
+
+def test_reddit_reply_answering_none_is_recorded_and_not_sent_again(world):
+    """praw's reply() answers None when Reddit does not hand the comment back, which it made: the
+    connector finds it among the post's comments, and later passes never post it again."""
+    w = world("reddit")
+    path = w.make_run("runs")
+    w.platform.reply_hands_back = False
+    assert [o.status for o in w.publish(path)] == ["published", "published"]
+    assert [o.status for o in w.publish(path)] == []  # nothing left to do
+    w.assert_once_each(path)
+    for post in runfile.load(path).posts:
+        [follow] = post.publication.follow_ups
+        assert follow.state == "published" and follow.remote_id == w.platform.follow_ups(post.publication.remote_id)[0].id

@@ -332,3 +332,186 @@ def test_a_crashed_holder_leaves_no_stale_lock(tmp_path):
     assert path.with_name(path.name + ".lock").exists()
     with runfile.editing(path) as handle:
         assert handle.run == make_run()
+
+
+# --------------------------------------------------------------------------- anything amiss is a RunFileError
+
+
+@pytest.mark.parametrize("mangle, expected", [
+    (lambda t: t.replace('"id": "x-naval"', '"id": ["x"]'), "a post's 'id' must be text"),
+    (lambda t: t.replace('"id": "x-naval"', '"id": {"a": 1}'), "a post's 'id' must be text"),
+    (lambda t: t.replace('"generator": ""', '"generator": ' + "[" * 100_000 + "]" * 100_000), "nested too deeply"),
+    (lambda t: t.replace('"generator": ""', '"generator": ' + "1" * 5000), "ValueError"),  # past Python's int-digits limit
+])
+def test_state_values_of_the_wrong_type_are_a_run_file_error(tmp_path, mangle, expected):
+    """They raised TypeError or RecursionError, which stopped `status` and `publish --due` for
+    every run; now the file is named and left as it is."""
+    path = corrupt(tmp_path / "r.md", mangle)
+    before = path.read_bytes()
+    with pytest.raises(runfile.RunFileError) as info:
+        runfile.load(path)
+    assert str(path) in str(info.value) and expected in str(info.value)
+    assert path.read_bytes() == before
+
+
+def test_a_yaml_state_block_with_an_impossible_date_is_a_run_file_error(tmp_path):
+    path = tmp_path / "r.md"
+    text = runfile.render(make_run())
+    state, rest = text[4:].split("\n---\n", 1)
+    import json
+    import yaml
+
+    data = json.loads(state)
+    yaml_state = yaml.safe_dump(data, allow_unicode=True).replace("created: '2026-11-24T05:00:00Z'", "created: 2026-02-30")
+    assert "2026-02-30" in yaml_state
+    path.write_text(f"---\n{yaml_state}---\n{rest}", encoding="utf-8")
+    with pytest.raises(runfile.RunFileError, match="state block cannot be read"):
+        runfile.load(path)
+
+
+def test_status_lists_a_broken_run_and_goes_on(cli, isolated):
+    runs = isolated / "runs"
+    runs.mkdir()
+    good = make_run()
+    runfile.save(runs / "2026-11-24-abcdefghijk.md", good)
+    broken = runs / "2026-11-25-broken00000.md"
+    broken.write_text(runfile.render(good).replace('"id": "x-naval"', '"id": ["x"]'), encoding="utf-8")
+    result = cli("status", "--json")
+    import json
+
+    data = {Path(entry["file"]).name: entry for entry in json.loads(result.output)}
+    assert "a post's 'id' must be text" in data[broken.name]["error"]
+    assert [p["id"] for p in data["2026-11-24-abcdefghijk.md"]["posts"]] == [p.id for p in good.posts]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=10),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_fuzz_state_values_parse_or_fail_cleanly(data):
+    """Any JSON value at any key of the state block (top level, video, a post): the run parses
+    or the error is a RunFileError, never anything else."""
+    import json
+
+    text = runfile.render(make_run())
+    state_text, rest = text[4:].split("\n---\n", 1)
+    state = json.loads(state_text)
+    target = data.draw(st.sampled_from(["top", "video", "post"]))
+    holder = {"top": state, "video": state["video"], "post": state["posts"][data.draw(st.integers(0, 2))]}[target]
+    key = data.draw(st.sampled_from(sorted(holder) + ["id", "has_title", "title", "body", "extra"]))
+    holder[key] = data.draw(json_values)
+    mutated = "---\n" + json.dumps(state, ensure_ascii=False, indent=1) + "\n---\n" + rest
+    try:
+        runfile.parse(mutated)
+    except runfile.RunFileError:
+        pass
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_fuzz_text_edits_parse_or_fail_cleanly(data):
+    """Cut, insert or replace anywhere in the file (a person's slip, a bad merge)."""
+    text = runfile.render(make_run())
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, min(len(text), start + 40)))
+    insert = data.draw(st.one_of(st.text(max_size=20), st.sampled_from(["[", "{", '"', "```", "\n---\n", "<!-- post x-naval -->\n"])))
+    try:
+        runfile.parse(text[:start] + insert + text[end:])
+    except runfile.RunFileError:
+        pass
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_fuzz_any_text_parses_or_fails_cleanly(text):
+    for candidate in (text, "---\n" + text, "---\n" + text + "\n---\n"):
+        try:
+            runfile.parse(candidate)
+        except runfile.RunFileError:
+            pass
+
+
+# --------------------------------------------------------------------------- a Reddit title's blank line
+
+
+@pytest.mark.parametrize("separator", ["\n", "\n  \n", "\n\t\n", "\r\n\r\n"], ids=["removed", "spaces", "tab", "crlf"])
+def test_the_blank_line_after_a_title_edited_away_loses_nothing(tmp_path, separator):
+    """Deleting the blank line after a Reddit title used to drop the body's first character
+    ('Body text' -> 'ody text'); a line of spaces an editor left was refused."""
+    path = corrupt(tmp_path / "r.md", lambda t: t.replace("A title\n\nBody with", f"A title{separator}Body with"))
+    post = runfile.load(path).post("reddit-aida")
+    assert (post.title, post.body) == ("A title", make_run().post("reddit-aida").body)
+
+
+def test_a_body_that_starts_with_a_blank_line_keeps_it():
+    run = make_run()
+    run.post("reddit-aida").body = "\nSecond paragraph first"
+    assert runfile.parse(runfile.render(run)).post("reddit-aida").body == "\nSecond paragraph first"
+
+
+# --------------------------------------------------------------------------- temp files of killed writes
+
+
+def _leftover(directory: Path, name: str, age: float, tag: str = "k1ll3d") -> Path:
+    import os
+    import time
+
+    tmp = directory / f".{name}.{tag}.tmp"
+    tmp.write_text("half a run", encoding="utf-8")
+    os.utime(tmp, (time.time() - age, time.time() - age))
+    return tmp
+
+
+def test_stale_temp_files_of_killed_writes_are_cleaned(tmp_path):
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    path = runs / "2026-11-24-abcdefghijk.md"
+    stale = _leftover(runs, path.name, age=3600)
+    fresh = _leftover(runs, path.name, age=0, tag="fr3sh")
+    other = _leftover(runs, "2026-11-23-other000000.md", age=3600)
+    runfile.save(path, make_run())
+    assert not stale.exists()
+    assert fresh.exists()  # could be a writer that is still running
+    assert other.exists()  # another run's: cleaned when that run is written or the runs are listed
+    assert runfile.list_runs(runs) == [path]
+    assert not other.exists() and fresh.exists()
+    assert sorted(p.name for p in runs.iterdir()) == sorted([path.name, fresh.name])
+
+
+def test_a_live_writers_temp_file_is_never_removed(tmp_path):
+    """A writer holds an exclusive lock on its temp file: however old it looks, it is kept."""
+    fcntl = pytest.importorskip("fcntl")
+    path = tmp_path / "2026-11-24-abcdefghijk.md"
+    held = _leftover(tmp_path, path.name, age=3600)
+    with open(held, "rb") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        runfile.save(path, make_run())
+        assert runfile.clean_stale_temp_files(tmp_path) == []
+        assert held.exists()
+    assert runfile.clean_stale_temp_files(tmp_path) == [held]  # its writer is gone: stale now
+
+
+def test_a_writer_locks_its_temp_file_while_writing(tmp_path, monkeypatch):
+    """What makes it live: while the text is written the temp file cannot be locked by anyone else."""
+    fcntl = pytest.importorskip("fcntl")
+    seen = []
+    real_fsync = runfile.os.fsync
+
+    def fsync(fd):
+        for tmp in tmp_path.glob(".*.tmp"):
+            with open(tmp, "rb") as fh:
+                try:
+                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    seen.append("free")
+                except BlockingIOError:
+                    seen.append("locked")
+        real_fsync(fd)
+
+    monkeypatch.setattr(runfile.os, "fsync", fsync)
+    runfile.save(tmp_path / "r.md", make_run())
+    assert seen and set(seen) == {"locked"}
