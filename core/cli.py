@@ -39,7 +39,7 @@ BUILTIN_COMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("postgen.commands.check", "Config and credentials of each enabled platform, with a live identity call where keys exist."),
     "frameworks": ("postgen.commands.generate", "List the copywriting frameworks: built-in, from plugins, and from `frameworks_dir`."),
     "import": ("postgen.commands.core", "Import a run file in the old seed layout (no state block) into runs/."),
-    "init": ("postgen.commands.core", "Write a commented postgen.toml to start from (the defaults, spelled out)."),
+    "init": ("postgen.commands.core", "Write a commented postgen.toml to start from (it works as written: no keys, no network)."),
     "next": ("postgen.commands.select", "Show the video `postgen run` would pick next and why (nothing is generated)."),
     "plugins": ("postgen.commands.core", "List every plugin: its package, version, hooks, and what it provides."),
     "publish": ("postgen.commands.publish", "Publish a run's posts, each at most once (RUN: id, file, path or 'latest')."),

@@ -96,14 +96,15 @@ def render(run: Run, views: list[PostView], *, width: int = 100, color: bool = F
     from rich.rule import Rule
     from rich.text import Text
 
-    console = Console(width=width, force_terminal=color, no_color=not color, highlight=False, emoji=False,
+    console = Console(width=width, force_terminal=color, no_color=None if color else True, highlight=False, emoji=False,
                       markup=False, soft_wrap=False)
     counts: dict[str, int] = {}
     for v in views:
         counts[v.state] = counts.get(v.state, 0) + 1
     video = run.video
     with console.capture() as capture:
-        head = Text(run.id, style="bold")
+        head = Text()
+        head.append(run.id, style="bold")
         head.append(f"  {printable(video.title)}" + (f" | {printable(video.channel)}" if video.channel else ""))
         console.print(head)
         made = f"{run.generator}{' ' + run.model if run.model else ''}" if run.generator else "?"
@@ -150,6 +151,7 @@ def _post(v: PostView):  # -> rich.panel.Panel
     body.append(printable(v.text) or "(empty)")
     lines.append(Text(""))
     lines.append(body)
-    title = Text(f"{printable(v.heading)}  ", style="bold")
+    title = Text()
+    title.append(f"{printable(v.heading)}  ", style="bold")
     title.append(v.id, style="dim")
     return Panel(Group(*lines), title=title, title_align="left", padding=(0, 1))

@@ -196,10 +196,10 @@ def show(app: AppContext, run_ref: str, raw: bool) -> None:
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 @click.pass_context
 def init(ctx: click.Context, force: bool) -> None:
-    """Write a commented postgen.toml to start from (the defaults, spelled out).
+    """Write a commented postgen.toml to start from (it works as written: no keys, no network).
 
-    Written to --config FILE when given, else ./postgen.toml. It works as written: no keys, no
-    network. Never replaces a file without --force.
+    The file shipped with postgen, every section explained. Written to --config FILE when given,
+    else ./postgen.toml; never replaces a file without --force.
     """
     from importlib.resources import files
 
