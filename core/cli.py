@@ -37,10 +37,12 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 BUILTIN_COMMANDS: dict[str, tuple[str, str]] = {
     "approve": ("postgen.commands.publish", "Mark posts approved for publishing (all the run's unpublished posts when none are named)."),
     "doctor": ("postgen.commands.check", "Config and credentials of each enabled platform, with a live identity call where keys exist."),
+    "extend": ("postgen.commands.extend", "Add the posts of a newly enabled platform to an existing run (RUN: id, file or 'latest')."),
     "frameworks": ("postgen.commands.generate", "List the copywriting frameworks: built-in, from plugins, and from `frameworks_dir`."),
     "import": ("postgen.commands.core", "Import a run file in the old seed layout (no state block) into runs/."),
     "init": ("postgen.commands.core", "Write a commented postgen.toml to start from (it works as written: no keys, no network)."),
     "next": ("postgen.commands.select", "Show the video `postgen run` would pick next and why (nothing is generated)."),
+    "plugin": ("postgen.commands.plugin", "Write plugins: 'postgen plugin new NAME' starts a connector package (docs/plugins.md)."),
     "plugins": ("postgen.commands.core", "List every plugin: its package, version, hooks, and what it provides."),
     "publish": ("postgen.commands.publish", "Publish a run's posts, each at most once (RUN: id, file, path or 'latest')."),
     "run": ("postgen.commands.generate", "Pick a video, write its brief and one post per platform x framework, validate, save to runs/."),

@@ -85,6 +85,9 @@ class Connector:
     # ledger may resend after a 5xx even when find_existing cannot answer. False is the safe default.
     refuses_duplicates: ClassVar[bool] = False
     Options: ClassVar[type[ConnectorOptions]] = ConnectorOptions
+    # The most a post may measure (see `measure`), or None if the platform names no limit. The run
+    # summary shows `measure/limit`; generators fit drafts under it. A property when an option sets it.
+    limit: int | None = None
 
     def __init__(self, options: ConnectorOptions | None = None, env: dict[str, str] | None = None):
         import os

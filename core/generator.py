@@ -23,6 +23,7 @@ class DraftRequest:
     problems: list[Problem] = field(default_factory=list)  # what to fix in `previous`
     library: list[Framework] = field(default_factory=list)  # every framework of the run (shared prompt prefix)
     measure: Callable[[str], int] = len  # the platform's own length count (the connector's `measure`)
+    limit: int | None = None  # the most `measure` may say (the connector's `limit`), None if unknown
 
 
 @dataclass

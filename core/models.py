@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 import re
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -109,13 +109,27 @@ class FollowUp(_Model):
 
 
 class Publication(_Model):
-    """Where a post landed."""
+    """Where a post landed. `data` holds what a connector needs later and the fields above do not
+    name (a Bluesky post's `cid`, the parent of its link reply): JSON values only, saved in the run
+    file and handed back to `publish_follow_up`."""
 
     remote_id: str
     url: str | None = None
     published_at: datetime | None = None
     follow_ups: list[FollowUp] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)  # e.g. the platform stored other text than was sent
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("data")
+    @classmethod
+    def _data_is_json(cls, value: dict[str, Any]) -> dict[str, Any]:
+        import json
+
+        try:  # refused here, where the connector returns it, not later when the run file is saved
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"Publication.data must hold JSON values only (str, int, float, bool, None, list, dict): {exc}") from None
+        return value
 
 
 class Post(_Model):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from .generator import Draft, DraftRequest, Generator, GeneratorError, PostGenerationError
-from .models import Post, PostState, Problem, Run, Usage, Video
+from .models import Framework, Post, PostState, Problem, Run, Usage, Video
 
 
 @dataclass
@@ -110,7 +110,7 @@ def generate(
     warnings: list[str] | None = None,
 ) -> Run:
     """Write a run for `video` (not saved). `on_post` is called as each post is settled."""
-    from .checks import check_post, connector_for
+    from .checks import connector_for
     from .frameworks import selected
 
     gen = generator or pick_generator(config)
@@ -145,6 +145,19 @@ def generate(
     )
     connectors = {p: connector_for(p, config) for p in platforms}
     jobs = [(p, fw) for p in platforms for fw in library]
+    run.posts = draft_posts(config, run, gen, jobs, connectors, library, meter, on_post)
+    settle(run, connectors)
+    run.usage = meter.total
+    return run
+
+
+def draft_posts(config, run: Run, gen: Generator, jobs: list[tuple[str, Framework]], connectors: dict,
+                library: list[Framework], meter: _Meter, on_post: Callable[[Post], None] | None = None) -> list[Post]:
+    """One post per (platform, framework) job from the run's brief: drafted in parallel, checked by
+    its connector, repaired up to `repair_rounds`: one path for a new run and for `postgen extend`."""
+    from .checks import check_post
+
+    brief, stored = run.brief, run.video
     rounds = config.generator.repair_rounds
 
     def one(platform: str, framework) -> Post:
@@ -160,6 +173,7 @@ def generate(
             has_title=bool(getattr(connector, "has_title", False)),
             library=library,
             measure=connector.measure,
+            limit=getattr(connector, "limit", None),
         )
         post = Post(id=Post.make_id(platform, framework.name), platform=platform, framework=framework.name,
                     link_policy=policy, link=stored.url)
@@ -200,10 +214,7 @@ def generate(
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()
-    run.posts = [posts[Post.make_id(p, fw.name)] for p, fw in jobs]
-    settle(run, connectors)
-    run.usage = meter.total
-    return run
+    return [posts[Post.make_id(p, fw.name)] for p, fw in jobs]
 
 
 def _apply(post: Post, draft: Draft) -> None:
@@ -212,11 +223,12 @@ def _apply(post: Post, draft: Draft) -> None:
     post.title = " ".join(draft.title.split()) if draft.title is not None else None
 
 
-def settle(run: Run, connectors: dict) -> None:
-    """Final problems (lints see the whole run now, for near-duplicates) and each post's state."""
+def settle(run: Run, connectors: dict, posts: list[Post] | None = None) -> None:
+    """Final problems (lints see the whole run now, for near-duplicates) and the state of each of
+    `posts` (default: all the run's)."""
     from .checks import check_post
 
-    for post in run.posts:
+    for post in run.posts if posts is None else posts:
         if post.state == PostState.failed and any(p.code == "generator" for p in post.problems):
             continue
         post.problems = check_post(post, run, connectors[post.platform])

@@ -32,6 +32,8 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "postgen.commands.generate",
     "postgen.commands.check",
     "postgen.commands.publish",
+    "postgen.commands.extend",
+    "postgen.commands.plugin",
 )
 
 ENTRY_POINT_GROUP = "postgen"

@@ -34,6 +34,7 @@ def format_preview(preview: Preview) -> str:
         if part.get("title"):
             lines.append(f"title: {part['title']}")
         lines.append(str(part.get("text", "")))
+        lines.extend(f"-- {detail}" for detail in part.get("details", ()))  # what the text alone does not show
     if preview.estimated_cost_usd is not None:
         lines.append(f"-- estimated API cost: ${preview.estimated_cost_usd:.4f} (an estimate, not a quote)")
     lines.extend(f"-- note: {n}" for n in preview.notes)

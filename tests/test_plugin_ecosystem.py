@@ -8,6 +8,7 @@ its src folder on sys.path are all importlib.metadata needs.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import os
 import subprocess
@@ -316,3 +317,66 @@ def test_publish_dry_run_cli_previews_mastodon(cli, configured, isolated):
     assert result.exit_code == 0, result.output
     assert "mastodon-naval" in result.output
     assert "Leverage is a multiplier." in result.output and VIDEO in result.output
+
+
+def test_offline_run_gives_mastodon_five_distinct_posts(configured):
+    """The shipped example, as the quickstart would run it: each framework its own post."""
+    pytest.importorskip("mastodon", reason="Mastodon.py not installed: pip install -e examples/postgen-mastodon")
+    from postgen.checks import connector_for
+    from postgen.pipeline import generate
+    from postgen.sources.local import builtin_path, read_video_file, to_video
+
+    path = builtin_path("builtin:sample")
+    run = generate(configured, to_video(read_video_file(path), path))
+    connector = connector_for("mastodon", configured)
+    assert [p.state.value for p in run.posts] == ["ready"] * 5
+    assert not [p.message for post in run.posts for p in post.problems]  # no near_duplicate
+    assert len({p.body for p in run.posts}) == 5
+    assert all(connector.measure(p.body) <= connector.limit for p in run.posts)
+
+
+# --- the Bluesky example: the issue's "done when", as the quickstart meets it -----------------
+
+BLUESKY = ROOT / "examples" / "postgen-bluesky"
+
+
+@pytest.fixture
+def bluesky_quickstart(site, monkeypatch, isolated):
+    """postgen-bluesky installed (as pip would leave it) and enabled with a slot; the shipped sample video."""
+    if importlib.util.find_spec("grapheme") is None:
+        message = "graphemeu not installed: pip install -e 'examples/postgen-bluesky[test]'"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+    monkeypatch.syspath_prepend(str(BLUESKY / "src"))
+    version = tomllib.loads((BLUESKY / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]
+    fake_install(site, "postgen-bluesky", version, "[postgen]\nbluesky = postgen_bluesky\n")
+    monkeypatch.setenv("POSTGEN_LOAD_PLUGINS", "bluesky")
+    importlib.invalidate_caches()
+    from postgen.plugins import reset_plugin_manager
+
+    reset_plugin_manager()
+    shipped = (ROOT / "postgen.toml").read_text(encoding="utf-8")
+    config = shipped.replace('enabled = ["linkedin", "x", "reddit"]', 'enabled = ["linkedin", "x", "reddit", "bluesky"]')
+    config = config.replace('[schedule.slots]\n', '[schedule.slots]\nbluesky = ["12:00"]\n')
+    assert config != shipped
+    (isolated / "postgen.toml").write_text(config, encoding="utf-8")
+    return isolated
+
+
+def test_bluesky_quickstart_gives_five_distinct_valid_posts_with_facets_and_card(cli, bluesky_quickstart):
+    from postgen import runfile
+    from postgen.lint import similarity
+
+    result = cli("run", "--dry-run")
+    assert result.exit_code == 0, result.output
+    run = runfile.load(runfile.list_runs(bluesky_quickstart / "runs")[0])
+    posts = [p for p in run.posts if p.platform == "bluesky"]
+    assert len(posts) == 5 and all(p.state.value == "ready" and not p.problems for p in posts)  # no near_duplicate
+    assert max(similarity(a.body, b.body) for i, a in enumerate(posts) for b in posts[i + 1:]) < 0.5
+    assert all(p.scheduled_at is not None for p in posts)
+
+    shown = cli("publish", "latest", "--dry-run", "--platform", "bluesky")
+    assert shown.exit_code == 0, shown.output
+    assert shown.output.count("== bluesky-") == 5 and shown.output.count("would publish") == 5
+    assert shown.output.count("-- card: app.bsky.embed.external for https://") == 5
+    assert shown.output.count(f"-- facet: link {run.video.url} (bytes 0-{len(run.video.url)})") == 5  # the reply's live link
+    assert "of 300 characters" in shown.output

@@ -72,7 +72,16 @@ def _plan(app: AppContext, paths: list[Path], selection: dict, strict: bool = Tr
     return plan, unreadable
 
 
-def _dry_run(app: AppContext, plan, unreadable, as_json: bool) -> int:
+def _hints(app: AppContext, plan, platforms: tuple[str, ...], due: bool) -> list[str]:
+    """When the pass has nothing at all to do: why, and the command or config line that fixes it."""
+    if any(posts or skipped for _path, _run, posts, skipped in plan):
+        return []
+    from postgen.hints import nothing_to_publish
+
+    return nothing_to_publish(app.config, [run for _path, run, _posts, _skipped in plan], platforms, due)
+
+
+def _dry_run(app: AppContext, plan, unreadable, as_json: bool, hints: list[str] = ()) -> int:
     from postgen import checks, ledger
     from postgen.preview import format_preview
 
@@ -126,16 +135,20 @@ def _dry_run(app: AppContext, plan, unreadable, as_json: bool) -> int:
             click.echo()
         if not rows:
             click.echo("nothing to publish")
+            for hint in hints:
+                click.echo(f"hint: {hint}")
         click.echo("dry run: nothing was sent")
     return 1 if failed else 0
 
 
-def _report(outcomes, as_json: bool, code: int) -> None:
+def _report(outcomes, as_json: bool, code: int, hints: list[str] = ()) -> None:
     if as_json:
         click.echo(json.dumps({"exit_code": code, "outcomes": [o.to_dict() for o in outcomes]}, indent=2, ensure_ascii=False))
         return
     if not outcomes:
         click.echo("nothing to publish")
+        for hint in hints:
+            click.echo(f"hint: {hint}")
         return
     width = max(len(f"{o.run_id} {o.post_id}") for o in outcomes)
     for o in outcomes:
@@ -201,8 +214,9 @@ def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, ye
     selection = {"due": due, "platforms": platforms, "post_ids": post_ids}
     plan, unreadable = _plan(app, _targets(app, run_ref), selection, strict=bool(run_ref))
     _check_ids(plan, post_ids)
+    hints = _hints(app, plan, platforms, due)
     if dry_run:
-        sys.exit(_dry_run(app, plan, unreadable, as_json))
+        sys.exit(_dry_run(app, plan, unreadable, as_json, hints))
 
     to_send = [(run.id, post.id) for _p, run, posts, _s in plan for post in posts]
     if to_send and not yes:
@@ -229,7 +243,7 @@ def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, ye
             # --due: another publisher has this run; its posts wait for the next pass.
             outcomes.extend(ledger.Outcome(run.id, p.id, p.platform, "deferred", str(exc)) for p in posts)
     code = ledger.exit_code(outcomes)
-    _report(outcomes, as_json, code)
+    _report(outcomes, as_json, code, hints)
     sys.exit(code)
 
 

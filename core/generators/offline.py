@@ -21,7 +21,11 @@ from postgen.models import Brief, Fact, Framework, Usage, Video
 # What the offline posts aim at, below the platforms' hard limits so a draft passes first time.
 BUDGETS = {"x": 250, "linkedin": 2800, "reddit": 38000}
 TITLE_BUDGET = 120
-DEFAULT_BUDGET = 250  # an unknown platform whose style() names no limit: stay short
+DEFAULT_BUDGET = 250  # an unknown platform that names no limit (no `limit`, none in its style()): stay short
+HEADROOM = 0.9  # a plugin platform's posts aim at 90% of its limit, as the built-ins' budgets do
+# A platform the frameworks have no templates for borrows the templates of the built-in platform
+# of its shape: short posts (Bluesky's 300, Mastodon's 500) read like X posts, long ones like LinkedIn.
+SHORT_FORM_LIMIT = 1000
 
 STOPWORDS = set(
     """a about above after again against all also am an and any are as at be because been before being
@@ -270,11 +274,14 @@ def build_brief(video: Video) -> Brief:
 # --------------------------------------------------------------------------- drafting
 
 
+# For a framework with no templates at all (one a plugin registers bare): its own points, chosen
+# by its place among the run's frameworks, so two such frameworks still say different things.
 GENERIC = {
-    "default": ["{teaches}", "{point1}", "?{point2}", "?{link_hint}"],
+    "default": ["{own1}", "?{own2}", "?{link_hint}"],
     "title": ["{title}"],
 }
 LINK_HINTS = {"x": "Link in the reply.", "linkedin": "Link in the first comment."}
+LINK_HINT = "Link below."  # a plugin platform's follow-up may be a reply or a comment: true for both
 # Fills that hold a point from the brief: a post never says the same point twice.
 POINT_FIELDS = {"teaches", "takeaway", "fact", "summary", *(f"point{n}" for n in range(1, 6))}
 
@@ -364,10 +371,13 @@ def _fills(req: DraftRequest, cap: int | None) -> _Fills:
         fact=numbered[0] if numbered else pick(1),
         number=numbered[-1] if numbered else "",  # a point with a figure in it, or nothing
         audience=b.audience,
-        link_hint=LINK_HINTS.get(req.platform, "") if req.link_policy == "first_comment" else "",
+        link_hint=LINK_HINTS.get(req.platform, LINK_HINT) if req.link_policy == "first_comment" else "",
     )
     for n in range(1, 6):
         f[f"point{n}"] = pick(n)
+    names = [fw.name for fw in req.library]
+    own = names.index(req.framework.name) if req.framework.name in names else 0
+    f["own1"], f["own2"] = pick(own + 1), pick(own + 2)
     first, last = points[:3], points[-3:] if len(points) > 3 else points[::-1]
     f["arrows"] = "\n".join(f"→ {_cut(p, cap)}" for p in first)
     f["arrows2"] = "\n".join(f"→ {_cut(p, cap)}" for p in last)
@@ -414,11 +424,32 @@ def fit(paragraphs: list[str], req: DraftRequest, budget: int, measure: Callable
     return text
 
 
-def templates_for(framework: Framework, platform: str) -> tuple[list[str], list[str]]:
+def templates_for(framework: Framework, platform: str, limit: int | None = None) -> tuple[list[str], list[str]]:
+    """The framework's templates for `platform`; for a platform it has none for, its "default",
+    else those of the built-in platform of the same shape (by `limit`), so each framework keeps
+    its own voice on any platform."""
     t = framework.templates
-    body = t.get(platform) or t.get("default") or GENERIC["default"]
+    shape = "x" if limit is None or limit < SHORT_FORM_LIMIT else "linkedin"
+    body = t.get(platform) or t.get("default") or t.get(shape) or GENERIC["default"]
     title = t.get("title") or GENERIC["title"]
     return body, title
+
+
+def budget_for(request: DraftRequest) -> int:
+    """What the body aims at: the built-in platforms' tuned budgets, else 90% of the connector's
+    `limit` (or of the limit its style() names)."""
+    if request.platform in BUDGETS:
+        return BUDGETS[request.platform]
+    limit = request.limit or _style_budget(request.platform_style)
+    return max(20, int(limit * HEADROOM)) if limit else DEFAULT_BUDGET
+
+
+def _as_sent(request: DraftRequest) -> Callable[[str], int]:
+    """The connector's measure of the text it will send: with policy `inline` it appends the link."""
+    measure, link = request.measure, request.video.url
+    if request.link_policy == "inline" and link:
+        return lambda text: measure(f"{text}\n\n{link}" if link not in text else text)
+    return measure
 
 
 # "329 of 280", "329/280", "limit 280", "maximum is 280", "at most 280"
@@ -448,10 +479,10 @@ class OfflineGenerator(Generator):
         return build_brief(video), Usage(calls=0)
 
     def draft(self, request: DraftRequest) -> Draft:
-        measure = request.measure
-        budget = BUDGETS.get(request.platform) or _style_budget(request.platform_style) or DEFAULT_BUDGET
+        measure = _as_sent(request)
+        budget = budget_for(request)
         title_budget = TITLE_BUDGET
-        body_t, title_t = templates_for(request.framework, request.platform)
+        body_t, title_t = templates_for(request.framework, request.platform, request.limit or _style_budget(request.platform_style))
         if request.previous is not None and request.problems:
             title_problems = [p for p in request.problems if "title" in (p.code + p.message).lower()]
             body_problems = [p for p in request.problems if p not in title_problems]

@@ -1,7 +1,7 @@
 """postgen-mastodon: publish postgen posts to Mastodon.
 
 The whole plugin is this module. `pip install postgen-mastodon` makes postgen load it through
-the `postgen` entry point in pyproject.toml; docs/plugins.md walks through it region by region.
+the `postgen` entry point in pyproject.toml.
 Mastodon.py is imported inside the methods that talk to the server, so `postgen --help` stays fast.
 """
 
@@ -12,7 +12,6 @@ import html.parser
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Literal
 
-# [docs:start imports]
 from pydantic import Field
 
 from postgen import (
@@ -27,37 +26,38 @@ from postgen import (
     PublishError,
     hookimpl,
 )
-# [docs:end imports]
 
 __version__ = "0.1.0"
 
 
-# [docs:start register]
 @hookimpl
 def postgen_register_connectors(register: Callable[[type[Connector]], None]) -> None:
     register(MastodonConnector)
-# [docs:end register]
 
 
-# [docs:start options]
 class MastodonOptions(ConnectorOptions):
     """`[platforms.mastodon]` in postgen.toml."""
 
     limit: int = Field(default=500, ge=1)  # some servers allow more: set it to yours
     visibility: Literal["public", "unlisted", "private", "direct"] = "public"
-# [docs:end options]
 
 
-# [docs:start class]
 class MastodonConnector(Connector):
     name = "mastodon"  # [platforms.mastodon], post ids "mastodon-<framework>"
     label = "MASTODON"  # "## MASTODON POSTS" in the run file
     credentials = ("MASTODON_API_BASE_URL", "MASTODON_ACCESS_TOKEN")  # names, never values
     Options = MastodonOptions
     options: MastodonOptions
-# [docs:end class]
 
-    # [docs:start style]
+    @property
+    def limit(self) -> int:  # the run summary shows "185/500"; generators fit drafts under it
+        return self.options.limit
+
+    def measure(self, text: str) -> int:
+        from mastodon import Mastodon  # graphemes, every link 23, @user@server as @user
+
+        return Mastodon.get_status_length(text)
+
     def style(self) -> str:
         link = {
             "first_comment": "Do not put the link in the post: it follows as a reply.",
@@ -69,18 +69,14 @@ class MastodonConnector(Connector):
             "Markdown is shown literally, so use none. There is no algorithm: 1-3 CamelCase "
             f"hashtags at the end are how people find the post. {link}"
         )
-    # [docs:end style]
 
-    # [docs:start validate]
     def validate(self, post: Post) -> list[Problem]:
-        from mastodon import Mastodon  # the library's own count of Mastodon's rule
-
         problems = []
         text = self.status_text(post)
         if not post.body.strip():
             problems.append(Problem(severity="error", code="empty", message="the post is empty"))
-        length = Mastodon.get_status_length(text)
-        if length > self.options.limit:
+        length = self.measure(text)
+        if length > self.limit:
             problems.append(Problem(
                 severity="error", code="too_long",
                 message=f"{length} of {self.options.limit} characters (every link counts 23)",
@@ -91,9 +87,7 @@ class MastodonConnector(Connector):
                 message="link policy is first_comment but the post has no link: no reply will be posted",
             ))
         return problems
-    # [docs:end validate]
 
-    # [docs:start preview]
     def status_text(self, post: Post) -> str:
         """The status as sent: the body, plus the link when the policy puts it inline."""
         if post.link_policy == "inline" and post.link and post.link not in post.body:
@@ -107,9 +101,7 @@ class MastodonConnector(Connector):
         if post.link_policy == "first_comment" and post.link:
             parts.append({"kind": "reply", "text": post.link, "visibility": self.options.visibility})
         return Preview(post_id=post.id, platform=self.name, parts=parts, estimated_cost_usd=0.0)
-    # [docs:end preview]
 
-    # [docs:start publish]
     def publish(self, post: Post) -> Publication:
         client = self.client()
         text = self.status_text(post)
@@ -123,17 +115,18 @@ class MastodonConnector(Connector):
         done = any(f.kind == "reply" and f.state == "published" for f in publication.follow_ups)
         if post.link_policy != "first_comment" or not post.link or done:
             return publication
-        client = self.client()
-        with _errors(client):
-            reply = client.status_post(
-                post.link, in_reply_to_id=publication.remote_id, visibility=self.options.visibility,
-                idempotency_key=_key(publication.remote_id, post.link),
-            )
-        follow_up = FollowUp(kind="reply", remote_id=str(reply["id"]), url=reply["url"], at=reply["created_at"])
+        try:  # never raises: a failure is recorded with its kind, and the post stands
+            client = self.client()
+            with _errors(client):
+                reply = client.status_post(
+                    post.link, in_reply_to_id=publication.remote_id, visibility=self.options.visibility,
+                    idempotency_key=_key(publication.remote_id, post.link),
+                )
+            follow_up = FollowUp(kind="reply", remote_id=str(reply["id"]), url=reply["url"], at=reply["created_at"])
+        except PublishError as exc:
+            follow_up = FollowUp(kind="reply", state="failed", error=exc.message, error_kind=exc.kind)
         return publication.model_copy(update={"follow_ups": [*publication.follow_ups, follow_up]})
-    # [docs:end publish]
 
-    # [docs:start find_existing]
     def find_existing(self, post: Post) -> Publication | None:
         client = self.client()
         wanted = _squash(self.status_text(post))
@@ -144,9 +137,7 @@ class MastodonConnector(Connector):
             if _squash(_html_text(status["content"])) == wanted:
                 return Publication(remote_id=str(status["id"]), url=status["url"], published_at=status["created_at"])
         return None
-    # [docs:end find_existing]
 
-    # [docs:start check]
     def check(self) -> Health:
         health = super().check()  # names the missing env vars
         if health.missing:
@@ -158,9 +149,7 @@ class MastodonConnector(Connector):
         except MastodonError as exc:
             return Health(platform=self.name, ok=False, messages=[_describe(exc)])
         return Health(platform=self.name, ok=True, identity=f"@{me['acct']}")
-    # [docs:end check]
 
-    # [docs:start client]
     def client(self) -> Any:
         missing = [name for name in self.credentials if not self.env.get(name)]
         if missing:
@@ -174,10 +163,8 @@ class MastodonConnector(Connector):
             version_check_mode="none",  # no instance request before the real one
             request_timeout=30,
         )
-    # [docs:end client]
 
 
-# [docs:start errors]
 @contextmanager
 def _errors(client: Any) -> Iterator[None]:
     """Turn Mastodon.py's exceptions into the PublishError kinds the ledger acts on."""
@@ -203,7 +190,6 @@ def _errors(client: Any) -> Iterator[None]:
     except MastodonAPIError as exc:
         kind = {403: "permission", 422: "invalid"}.get(_status(exc) or 0, "fatal")
         raise PublishError(kind, _describe(exc), status=_status(exc)) from exc
-# [docs:end errors]
 
 
 def _status(exc: BaseException) -> int | None:

@@ -210,3 +210,14 @@ def test_check_bad_token(connector):
     health = connector.check()
     assert not health.ok
     assert health.messages == ["Mastodon answered 401: The access token is invalid"]
+
+
+def test_a_failed_reply_is_recorded_not_raised(post):
+    """The contract: publish_follow_up never raises; error_kind tells the ledger whether a retry is safe."""
+    from postgen import Publication
+    from postgen_mastodon import MastodonConnector
+
+    publication = MastodonConnector(env={}).publish_follow_up(post, Publication(remote_id="113529000000000101"))
+    [reply] = publication.follow_ups
+    assert (reply.kind, reply.state, reply.error_kind) == ("reply", "failed", "auth")
+    assert "MASTODON_ACCESS_TOKEN" in reply.error
