@@ -19,6 +19,9 @@ from postgen.generator import Draft, DraftRequest, Generator, GeneratorError, Po
 from postgen.models import Brief, Fact, Usage, Video
 
 PROMPT_VERSION = "2026-11-24.1"
+# The client's own default, passed explicitly: it would take an OPENAI_BASE_URL set to "" (a CI
+# secret that is not set) as the URL, and every call would fail with "could not connect".
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 BRIEF_SYSTEM = """You read a video's full transcript once and write a brief that social posts will be written from.
 Only state what the source says. Every fact must quote the source's own words as evidence.
@@ -126,7 +129,7 @@ class OpenAIGenerator(Generator):
             s = self.settings
             self._client = OpenAI(
                 api_key=key,
-                base_url=getattr(s, "base_url", None) or os.environ.get("OPENAI_BASE_URL") or None,
+                base_url=getattr(s, "base_url", None) or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
                 timeout=getattr(s, "timeout", 60.0),
                 max_retries=getattr(s, "max_retries", 2),
             )
