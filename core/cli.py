@@ -45,6 +45,7 @@ BUILTIN_COMMANDS: dict[str, tuple[str, str]] = {
     "plugin": ("postgen.commands.plugin", "Write plugins: 'postgen plugin new NAME' starts a connector package (docs/plugins.md)."),
     "plugins": ("postgen.commands.core", "List every plugin: its package, version, hooks, and what it provides."),
     "publish": ("postgen.commands.publish", "Publish a run's posts, each at most once (RUN: id, file, path or 'latest')."),
+    "reconcile": ("postgen.commands.ci", "Apply a ledger record saved by a CI job whose pushes failed (FOLDER: the artifact)."),
     "run": ("postgen.commands.generate", "Pick a video, write its brief and one post per platform x framework, validate, save to runs/."),
     "show": ("postgen.commands.core", "A run as a person reads it: each post's state, slot, length, problems and text."),
     "status": ("postgen.commands.core", "Every run and the state of each of its posts."),
