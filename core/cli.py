@@ -9,8 +9,9 @@ tests/test_cli_start.py fails when the table and the modules disagree, short hel
 
 External plugins' commands still come from the `postgen_register_commands` hook. The plugin
 manager is built only when it is needed: a `postgen` entry point is installed and selected
-(POSTGEN_LOAD_PLUGINS), a plugin manager already exists (tests, embedding), or
-POSTGEN_TRACE_PLUGINS is set. A clash with any command, built-in or not, is an error naming both.
+(POSTGEN_LOAD_PLUGINS), a plugin manager already exists or DEFAULT_PLUGINS was changed (tests,
+embedding), or POSTGEN_TRACE_PLUGINS is set. The shipped plugins outside `postgen.commands` add
+no commands (a test checks). A clash with any command, built-in or not, is an error naming both.
 
 Exit codes: 0 ok, 1 problems found, 2 usage or input error (bad arguments, config, run file, a
 file that cannot be written), 3 some posts deferred (see publish), 130 interrupted (Ctrl-C).
@@ -266,7 +267,8 @@ def _plugin_commands_wanted() -> bool:
     """Whether any plugin beyond the built-ins may add commands (or tracing wants the hook shown)."""
     if os.environ.get("POSTGEN_TRACE_PLUGINS", "") not in ("", "0"):
         return True
-    if "postgen.plugins" in sys.modules and sys.modules["postgen.plugins"].has_plugin_manager():
+    plugins = sys.modules.get("postgen.plugins")  # not imported yet: nobody changed DEFAULT_PLUGINS
+    if plugins is not None and (plugins.has_plugin_manager() or plugins.DEFAULT_PLUGINS != plugins.SHIPPED_PLUGINS):
         return True
     if os.environ.get("POSTGEN_LOAD_PLUGINS") == "":
         return False

@@ -36,6 +36,10 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "postgen.commands.plugin",
     "postgen.commands.ci",
 )
+# What postgen ships. The command line lists the built-in commands without loading any plugin;
+# when DEFAULT_PLUGINS has been changed (an embedding program, the workflow simulation), a plugin
+# it added may add commands, so the plugin manager is built.
+SHIPPED_PLUGINS: tuple[str, ...] = DEFAULT_PLUGINS
 
 ENTRY_POINT_GROUP = "postgen"
 

@@ -45,6 +45,32 @@ def test_the_lazy_table_lists_exactly_each_modules_commands_with_their_help(modu
             assert stub.get_short_help_str(limit) == command.get_short_help_str(limit), name
 
 
+def test_no_other_shipped_plugin_adds_commands():
+    """The lazy path loads no plugin to list commands: that is only right while the shipped
+    plugins outside the command table add none."""
+    import importlib
+
+    table_modules = {module for module, _ in BUILTIN_COMMANDS.values()}
+    for module_path in DEFAULT_PLUGINS:
+        if module_path not in table_modules:
+            assert not hasattr(importlib.import_module(module_path), "postgen_register_commands"), module_path
+
+
+def test_a_plugin_added_to_default_plugins_still_adds_its_commands(tmp_path):
+    """An embedding program (the workflow simulation does) may add a built-in plugin of its own."""
+    (tmp_path / "extra_builtin.py").write_text(HELLO)
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from postgen import plugins\n"
+        "plugins.DEFAULT_PLUGINS = plugins.DEFAULT_PLUGINS + ('extra_builtin',)\n"
+        "from postgen.cli import main\n"
+        "main(['hello'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, cwd=tmp_path,
+                          env={**os.environ, "POSTGEN_LOAD_PLUGINS": ""}, timeout=60)
+    assert done.stdout == "hello from a plugin\n", done.stderr
+
+
 def _imports_after(args: list[str], cwd: Path, **env: str) -> tuple[subprocess.CompletedProcess, list[str]]:
     code = (
         "import sys, json\n"
