@@ -157,7 +157,8 @@ def describe_os_error(exc: OSError) -> str:
 
 class PostgenGroup(click.Group):
     """A click group whose built-in commands load on first use, which refuses a command name
-    given twice, and which maps every ending to an honest exit code (see the module docstring)."""
+    given twice, and which maps every ending to an honest exit code (see the module docstring).
+    All it prints passes the redactor, for in-process callers (CliRunner) too."""
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -215,8 +216,14 @@ class PostgenGroup(click.Group):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: ANN001
         """Click's main with postgen's endings: Ctrl-C is 130, an OS error is one line naming the
         file, long arguments are shortened in messages."""
-        if not standalone_mode:
-            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        from .redact import redacting_output
+
+        with redacting_output():  # everything a command prints, in-process callers (CliRunner) included
+            if not standalone_mode:
+                return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            self._main(args, prog_name, complete_var, **extra)
+
+    def _main(self, args, prog_name, complete_var, **extra) -> None:  # noqa: ANN001
         argv = list(sys.argv[1:] if args is None else args)
         try:
             rv = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
@@ -348,10 +355,13 @@ class _QuietPipe:
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
-    for name in ("stdout", "stderr"):
+    from .redact import redact_process_output
+
+    for name in ("stdout", "stderr"):  # innermost: the real stream's closed pipe is caught under the redactor
         stream = getattr(sys, name)
         if stream is not None and not isinstance(stream, _QuietPipe):
             setattr(sys, name, _QuietPipe(stream))
+    redact_process_output()  # for good: a traceback is printed after main() has returned
     try:
         try:
             cli = make_cli()
