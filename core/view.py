@@ -7,7 +7,6 @@ checked again, so what you read is what `validate` and `publish` will see.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -15,13 +14,21 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from .models import Problem, Run
 
-# C0/C1 control characters other than newline and tab: a hand-edited file could hold an escape
-# sequence that would repaint the terminal. Shown as visible \x.. instead.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
 
 def printable(text: str) -> str:
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+    """`text` with every hidden character (controls, bidi overrides, zero-width...: what validate
+    reports, see postgen.untrusted) shown as a visible \\u.... A hand-edited file could hold an
+    escape sequence that repaints the terminal, or an override that reorders what you read."""
+    from .untrusted import hidden_characters
+
+    hidden = hidden_characters(text)
+    if not hidden:
+        return text
+    out, last = [], 0
+    for index, char in hidden:
+        out.append(text[last:index] + f"\\u{ord(char):04x}")
+        last = index + 1
+    return "".join(out) + text[last:]
 
 
 @dataclass

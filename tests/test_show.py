@@ -20,7 +20,7 @@ def save_run() -> Path:
              state=PostState.ready, scheduled_at=slot, approved=True),
         Post(id="x-naval", platform="x", framework="naval", body="word " * 70, state=PostState.failed,
              problems=[Problem(severity="error", code="too_long", message="stale message from generation")]),
-        Post(id="reddit-aida", platform="reddit", framework="aida", title="A title", body="Body \x1b[2Jtext",
+        Post(id="reddit-aida", platform="reddit", framework="aida", title="A title", body="Body \x1b[2Jtext \u202eright-to-left",
              state=PostState.published, publication=Publication(remote_id="t3_1", url="https://reddit.com/r/test/1")),
     ]
     run = Run(id=RUN_ID, created=datetime(2026, 11, 24, 5, 0, tzinfo=timezone.utc), video=video, posts=posts,
@@ -61,7 +61,8 @@ def test_post_text_is_shown_as_typed_never_as_markup_or_terminal_codes(cli):
     save_run()
     out = cli("show", "latest").output
     assert "[bold]not markup[/bold]" in out  # rich markup in a post stays text
-    assert "\x1b" not in out and "\\x1b[2J" in out  # an escape sequence cannot repaint the terminal
+    assert "\x1b" not in out and "\\u001b[2J" in out  # an escape sequence cannot repaint the terminal
+    assert "\u202e" not in out and "\\u202eright-to-left" in out  # nor an override reorder what you read
 
 
 def test_show_sees_a_hand_edit(cli):
