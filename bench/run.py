@@ -50,6 +50,15 @@ def median_time(cmd: list[str], cwd: Path, repeat: int, env: dict[str, str] | No
     return statistics.median(timed(cmd, cwd, env)[0] for _ in range(repeat))
 
 
+def medians_interleaved(cases: list[tuple[list[str], Path]], repeat: int, env: dict[str, str]) -> list[float]:
+    """Median wall time of each (command, cwd), running them in turn `repeat` times."""
+    times: list[list[float]] = [[] for _ in cases]
+    for _ in range(repeat):
+        for i, (cmd, cwd) in enumerate(cases):
+            times[i].append(timed(cmd, cwd, env)[0])
+    return [statistics.median(t) for t in times]
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "X_", "REDDIT_", "LINKEDIN_", "POSTGEN_"))}
     env["POSTGEN_LOAD_PLUGINS"] = ""
@@ -203,10 +212,11 @@ def main() -> None:
         env = clean_env()
         empty = workdir / "empty"  # no runs, no postgen.toml
         empty.mkdir()
-        help_t = median_time(POSTGEN + ["--help"], workdir, repeat * 3, env)
-        status_t = median_time(POSTGEN + ["status"], empty, repeat * 3, env)
-        pass_t = median_time([sys.executable, "-c", "pass"], workdir, repeat * 3, env)
-        click_t = median_time([sys.executable, "-c", "import click"], workdir, repeat * 3, env)
+        # Interleaved, so a machine busy with other work slows all four alike and the ratios hold.
+        help_t, status_t, pass_t, click_t = medians_interleaved(
+            [(POSTGEN + ["--help"], workdir), (POSTGEN + ["status"], empty),
+             ([sys.executable, "-c", "pass"], workdir), ([sys.executable, "-c", "import click"], workdir)],
+            repeat * 5, env)
         row("postgen --help", f"{help_t * 1000:.0f} ms")
         row("postgen status (no runs)", f"{status_t * 1000:.0f} ms")
         row("python -c pass", f"{pass_t * 1000:.0f} ms")
