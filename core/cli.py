@@ -43,13 +43,14 @@ BUILTIN_COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("postgen.commands.core", "Import a run file in the old seed layout (no state block) into runs/."),
     "init": ("postgen.commands.core", "Write a commented postgen.toml to start from (it works as written: no keys, no network)."),
     "next": ("postgen.commands.select", "Show the video `postgen run` would pick next and why (nothing is generated)."),
+    "pending": ("postgen.commands.publish", "How many posts `publish --due` would send now, and how many wait for a slot."),
     "plugin": ("postgen.commands.plugin", "Write plugins: 'postgen plugin new NAME' starts a connector package (docs/plugins.md)."),
     "plugins": ("postgen.commands.core", "List every plugin: its package, version, hooks, and what it provides."),
     "publish": ("postgen.commands.publish", "Publish a run's posts, each at most once (RUN: id, file, path or 'latest')."),
     "reconcile": ("postgen.commands.ci", "Apply a ledger record saved by a CI job whose pushes failed (FOLDER: the artifact)."),
     "run": ("postgen.commands.generate", "Pick a video, write its brief and one post per platform x framework, validate, save to runs/."),
     "show": ("postgen.commands.core", "A run as a person reads it: each post's state, slot, length, problems and text."),
-    "status": ("postgen.commands.core", "Every run and the state of each of its posts."),
+    "status": ("postgen.commands.core", "Every run and the state of each of its posts (and of their follow-ups)."),
     "validate": ("postgen.commands.check", "Check every post of RUN (id, file or 'latest') against its platform's rules and the lints."),
 }
 

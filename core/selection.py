@@ -76,6 +76,10 @@ class Plan:
         }
 
 
+class NoNewVideo(SourceError):
+    """Every source answered and no video is left without a run: nothing to do, not a failure."""
+
+
 def done_video_ids(runs_dir: Path) -> dict[str, Path]:
     """Video id -> run file, from names `<YYYY-MM-DD>-<video id>.md` (the id is what follows the date)."""
     from .runfile import list_runs
@@ -216,7 +220,8 @@ def choose(config: Config, video: str | None = None) -> Selected:
             else f"{len(p.considered)} candidate(s), {skipped} skipped (already run, duplicate or too old)"
         summary += f"; {'; '.join(warnings)}" if warnings else ""
     where = f"in {config.path.name}" if config.path else "(there is no postgen.toml here: 'postgen init' writes one to edit)"
-    raise SourceError(f"no video to pick: {summary}. Add videos to a source {where}, or pass --video URL. 'postgen next' shows why.")
+    error = NoNewVideo if not warnings else SourceError  # a source that failed may have held a new video
+    raise error(f"no video to pick: {summary}. Add videos to a source {where}, or pass --video URL. 'postgen next' shows why.")
 
 
 def _usable(config: Config, video: Video) -> Video:
