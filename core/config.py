@@ -81,6 +81,7 @@ class PublishConfig(_Section):
     max_wait_seconds: int = Field(default=60, ge=0)  # longest 429 wait before deferring
     max_attempts: int = Field(default=3, ge=1)  # 5xx/timeout back-off attempts per call
     pending_threshold: int = Field(default=5, ge=0)  # CI: generate a new run below this many
+    link_to_moment: bool = True  # each post's link opens the video where its main point is said
 
 
 class PlatformsConfig(_Section):

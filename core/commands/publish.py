@@ -116,7 +116,8 @@ def _dry_run(app: AppContext, plan, unreadable, as_json: bool, hints: list[str] 
                 row.update(action="publish", reason="")
             row["problems"] = [p.model_dump() for p in problems]
             row["preview"] = asdict(preview)
-            row["text"] = format_preview(preview)
+            row["moment"] = post.moment.model_dump(mode="json") if post.moment else None
+            row["text"] = format_preview(preview, post)
             rows.append(row)
         for outcome in skipped:
             rows.append({"run": run.id, "post": outcome.post_id, "platform": outcome.platform,
