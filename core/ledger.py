@@ -325,6 +325,7 @@ class Publisher:
 
     def _create(self, handle: runfile.RunHandle, post: Post, connector: Connector) -> Outcome:
         run = handle.run
+        post = self._upload(handle, post, connector)
         attempt = 0
         while True:
             attempt += 1
@@ -421,10 +422,27 @@ class Publisher:
             self._record(handle, post, publication, connector)
             return self._finish(handle, post, connector)
 
+    def _upload(self, handle: runfile.RunHandle, post: Post, connector: Connector) -> Post:
+        """The post's picture, uploaded once as its own step (intent, call, outcome) before the post."""
+        from . import uploads
+
+        def record(moment: str) -> Post:
+            handle.save()
+            return post
+
+        return uploads.ensure_uploaded(post, connector, record=record, wait=self.wait, delay=backoff,
+                                       attempts=self.settings.max_attempts, max_wait=self.settings.max_wait_seconds,
+                                       base_dir=self.config.base_dir)
+
     def _record(self, handle: runfile.RunHandle, post: Post, publication: Publication, connector: Connector) -> None:
         """The platform has it: write that down before anything else happens."""
+        from .uploads import without_picture
+
         if publication.published_at is None:
             publication = publication.model_copy(update={"published_at": utcnow()})
+        notes = [n for n in (without_picture(post), post.media.note if post.media else None) if n]
+        if notes:
+            publication = publication.model_copy(update={"warnings": [*publication.warnings, *notes]})
         post.publication = publication
         post.state = PostState.published
         post.last_error = None
