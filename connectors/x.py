@@ -25,8 +25,11 @@ from postgen.connector import (
 from postgen.models import FollowUp, Post, Problem, Publication
 
 from . import _common as common
-from ._twitter_text import url_spans
-from ._twitter_text import weighted_length as weighted_length  # public: postgen.connectors.x.weighted_length
+# Public through this module: X's counting (twitter-text 3) and the links in any text.
+from ._twitter_text import extract_urls as extract_urls
+from ._twitter_text import parse_tweet as parse_tweet
+from ._twitter_text import url_spans as url_spans
+from ._twitter_text import weighted_length as weighted_length
 
 PREMIUM_LIMIT = 25_000
 ALT_TEXT_LIMIT = 1000

@@ -197,6 +197,16 @@ class Unresolved(Exception):
     """The platform cannot tell whether a post exists: a person must decide."""
 
 
+class Replan(Exception):
+    """Raised by `durable` at an intent: someone else moved the ledger first (CI: the push was
+    rejected). Nothing was sent; the run is read again from disk and planned again."""
+
+
+class RecordFailed(Exception):
+    """Raised by `durable`: the ledger could not be made durable (CI: every push failed). Stop the
+    pass; what was recorded is kept locally (and saved for a person, see docs/ci.md)."""
+
+
 class Publisher:
     """Publishes selected posts of runs through their connectors, keeping the ledger.
 
@@ -211,8 +221,10 @@ class Publisher:
         connector_for: Callable[[str], Connector] | None = None,
         sleep: Callable[[float], None] | None = None,
         fire: Callable[[Outcome], None] | None = None,
+        durable: Callable[[list[Path], str], None] | None = None,
     ):
         self.config = config
+        self._on_durable = durable  # CI: postgen.gitsync commits and pushes before each call
         self._connector_for = connector_for
         self._sleep = sleep
         self._fire = fire if fire is not None else fire_event
@@ -242,6 +254,15 @@ class Publisher:
         """The config's say in `select`: the approval gate and the enabled platforms."""
         return policy(self.config)
 
+    def _durable(self, handle: runfile.RunHandle, post: Post, moment: str) -> Post:
+        """Hand the saved run file to `durable` ("intent": before a creating call; "outcome": after
+        one is recorded), then read the run again: a git sync may have merged a person's edits."""
+        if self._on_durable is None:
+            return post
+        self._on_durable([handle.path], moment)
+        handle.run = runfile.load(handle.path)
+        return handle.run.post(post.id)
+
     # ---- a run
 
     def publish_run(self, path: Path | str, only: Iterable[str] | None = None, **selection) -> list[Outcome]:
@@ -253,12 +274,25 @@ class Publisher:
         with runfile.locked(path, "publish"):
             handle = runfile.RunHandle(path, runfile.load(path))
             posts, outcomes = select(handle.run, now=utcnow(), **self.policy(), **selection)
-            if only is not None:
-                posts = [p for p in posts if p.id in set(only)]
             for outcome in outcomes:
                 self._fire(outcome)
-            for post in posts:
-                outcome = self.publish_post(handle, post)
+            done: set[str] = set()
+            while True:
+                # Planned again from the run as it is now: `durable` may have re-read it.
+                posts, _ = select(handle.run, now=utcnow(), **self.policy(), **selection)
+                posts = [p for p in posts if p.id not in done and (only is None or p.id in set(only))]
+                if not posts:
+                    break
+                done.add(posts[0].id)
+                try:
+                    outcome = self.publish_post(handle, posts[0])
+                except Replan:  # nothing was sent; someone else's ledger came first
+                    handle.run = runfile.load(path)
+                    done.discard(posts[0].id)
+                    continue
+                except RecordFailed as exc:
+                    exc.outcomes = outcomes  # what this pass did before it stopped
+                    raise
                 self._fire(outcome)
                 outcomes.append(outcome)
         return outcomes
@@ -274,11 +308,15 @@ class Publisher:
             return Outcome(run.id, post.id, post.platform, blocked.status, blocked.reason, until=blocked.until)
         try:
             connector = self.connector(post.platform)
-            return self._publish(handle, post, connector)
+            outcome = self._publish(handle, post, connector)
+        except (Replan, RecordFailed):
+            raise
         except Unresolved as exc:
-            return Outcome(run.id, post.id, post.platform, "unresolved", str(exc))
+            outcome = Outcome(run.id, post.id, post.platform, "unresolved", str(exc))
         except Exception as exc:  # a connector bug must not stop the other posts
-            return Outcome(run.id, post.id, post.platform, "failed", f"{type(exc).__name__}: {exc}")
+            outcome = Outcome(run.id, post.id, post.platform, "failed", f"{type(exc).__name__}: {exc}")
+        self._durable(handle, post, "outcome")  # whatever this post's pass saved
+        return outcome
 
     def _publish(self, handle: runfile.RunHandle, post: Post, connector: Connector) -> Outcome:
         run = handle.run
@@ -293,7 +331,7 @@ class Publisher:
             except PublishError as exc:
                 return self._cannot_tell(handle, post, exc, "the last publish stopped mid-call")
             if found is not None:
-                self._record(handle, post, found, connector)
+                post = self._record(handle, post, found, connector)
                 return self._finish(handle, post, connector)
             # Not there: the call never landed, so sending it is safe.
         if post.state is PostState.published:
@@ -335,6 +373,7 @@ class Publisher:
             post.last_attempt_at = utcnow()
             post.deferred_until = None
             handle.save()
+            post = self._durable(handle, post, "intent")
             try:
                 publication = connector.publish(post)
             except PublishError as exc:
@@ -351,7 +390,7 @@ class Publisher:
                         post.last_error = f"{post.platform} says it already has this post ({exc.message}) but it cannot be found"
                         handle.save()
                         raise Unresolved(f"{post.last_error}. Look on {post.platform}, then: {resolve_hint(run.id, post.id)}") from None
-                    self._record(handle, post, found, connector)
+                    post = self._record(handle, post, found, connector)
                     return self._finish(handle, post, connector)
                 if exc.kind == "rate_limited":
                     post.state = PostState.ready  # a 429 created nothing
@@ -396,7 +435,7 @@ class Publisher:
                             return self._cannot_tell(handle, post, lookup, f"the call ended with {exc.kind}: {exc.message}")
                         found = None  # the platform would refuse a copy: sending again is safe
                     if found is not None:
-                        self._record(handle, post, found, connector)
+                        post = self._record(handle, post, found, connector)
                         return self._finish(handle, post, connector)
                     if not connector.refuses_duplicates:
                         # This platform takes copies, and its listing can lag behind a post that has
@@ -419,22 +458,22 @@ class Publisher:
                 post.state = PostState.failed
                 handle.save()
                 return Outcome(run.id, post.id, post.platform, "failed", post.last_error)
-            self._record(handle, post, publication, connector)
+            post = self._record(handle, post, publication, connector)
             return self._finish(handle, post, connector)
 
     def _upload(self, handle: runfile.RunHandle, post: Post, connector: Connector) -> Post:
         """The post's picture, uploaded once as its own step (intent, call, outcome) before the post."""
         from . import uploads
 
-        def record(moment: str) -> Post:
+        def record(moment: str) -> Post:  # the upload's intent and outcome, saved and made durable
             handle.save()
-            return post
+            return self._durable(handle, handle.run.post(post.id), moment)
 
         return uploads.ensure_uploaded(post, connector, record=record, wait=self.wait, delay=backoff,
                                        attempts=self.settings.max_attempts, max_wait=self.settings.max_wait_seconds,
                                        base_dir=self.config.base_dir)
 
-    def _record(self, handle: runfile.RunHandle, post: Post, publication: Publication, connector: Connector) -> None:
+    def _record(self, handle: runfile.RunHandle, post: Post, publication: Publication, connector: Connector) -> Post:
         """The platform has it: write that down before anything else happens."""
         from .uploads import without_picture
 
@@ -449,6 +488,7 @@ class Publisher:
         post.deferred_until = None
         post.follow_up_pending = needs_follow_up(post, connector) and not publication.follow_ups
         handle.save()
+        return self._durable(handle, post, "outcome")
 
     def _finish(self, handle: runfile.RunHandle, post: Post, connector: Connector) -> Outcome:
         """The link follow-up, once: intent saved first; one found mid-flight is never re-sent."""
@@ -470,6 +510,7 @@ class Publisher:
             before = publication.model_copy(deep=True)
             publication.follow_ups.append(FollowUp(kind=post.link_policy, state="publishing", at=utcnow()))
             handle.save()
+            post = self._durable(handle, post, "intent")
             try:
                 result = connector.publish_follow_up(post, before.model_copy(deep=True))
             except PublishError as exc:  # the contract says record, not raise; be forgiving
@@ -480,6 +521,7 @@ class Publisher:
             post.publication = result
             post.follow_up_pending = False
             handle.save()
+            post = self._durable(handle, post, "outcome")
             known = len(before.follow_ups)
             errors = [f"{f.kind}: {f.error}" for f in result.follow_ups[known:] if f.state == "failed"]
         for error in errors:

@@ -34,6 +34,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "postgen.commands.publish",
     "postgen.commands.extend",
     "postgen.commands.plugin",
+    "postgen.commands.ci",
 )
 
 ENTRY_POINT_GROUP = "postgen"

@@ -59,7 +59,7 @@ def test_newer_emoji_count_two(text):
     ("see example.com now", 4 + 23 + 4),
     ("see foo.co.jp", 4 + 23),
     ("node.js and e.g. this", 21),
-    ("go to foo.io", 12),  # ccTLD without path is not a link (twitter-text's short-domain rule)
+    ("go to foo.io", 6 + 23),  # a bare ccTLD domain is a link (twitter-text 3: "Extract short URLs without protocol on ccTLD domains without path")
     ("go to foo.io/x", 6 + 23),
     ("t.co", 23),
     ("(https://example.com/a_(b))", 2 + 23),

@@ -273,3 +273,39 @@ def test_the_dry_run_shows_the_picture_and_counts_its_calls(platform, cost, cli,
     assert shown.exit_code == 0, shown.output
     assert f"-- image: tiny-thumbnail.png (alt text: '{TITLE}')" in shown.output
     assert f"-- estimated API cost: ${cost:.4f}" in shown.output
+
+
+def test_the_upload_is_a_step_of_its_own_through_the_durable_hook(isolated):
+    """Intent and outcome of the upload each reach `durable` (CI pushes them) before the post's
+    own intent: a record elsewhere shows the media id before anything uses it."""
+    from postgen.models import Publication
+
+    class Pictures(Connector):
+        name = "x"
+
+        def upload_media(self, post, media):
+            return UploadedMedia(remote_id="1880028106020515840")
+
+        def validate(self, post):
+            return []
+
+        def publish(self, post):
+            from postgen.connector import uploaded_media
+
+            assert uploaded_media(post) == "1880028106020515840"
+            return Publication(remote_id="1", url="https://x.com/i/web/status/1")
+
+    path = _run("x", isolated)
+    run = runfile.load(path)
+    run.posts[0].link_policy = "none"
+    runfile.save(path, run)
+    seen: list[tuple[str, str, str]] = []
+
+    def durable(paths, moment):
+        post = runfile.load(paths[0]).posts[0]
+        seen.append((moment, post.media.state, post.state.value))
+
+    outcomes = ledger.Publisher(parse_config({}), connector_for=lambda p: Pictures(), durable=durable).publish_run(path)
+    assert [o.status for o in outcomes] == ["published"]
+    assert seen[:4] == [("intent", "uploading", "ready"), ("outcome", "uploaded", "ready"),
+                        ("intent", "uploaded", "publishing"), ("outcome", "uploaded", "published")]

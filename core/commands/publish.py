@@ -179,14 +179,18 @@ def _report(outcomes, as_json: bool, code: int, hints: list[str] = ()) -> None:
 @click.option("--resolve", "resolve_id", metavar="POST", help="Record what happened to a post whose outcome is unknown.")
 @click.option("--as", "resolve_as", type=click.Choice(["published", "failed"]), help="With --resolve: 'published URL' or 'failed'.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--git", "use_git", is_flag=True,
+              help="CI: start from the remote branch's tip; push each intent before its call and each outcome after (docs/ci.md).")
 @pass_app
-def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, yes, resolve_id, resolve_as, as_json) -> None:
+def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, yes, resolve_id, resolve_as, as_json,
+            use_git) -> None:
     """Publish a run's posts, each at most once (RUN: id, file, path or 'latest').
 
     \b
     postgen publish latest --dry-run        exactly what would be sent
     postgen publish RUN [--platform x] [--post x-hormozi] [--yes]
-    postgen publish --due --yes             what is due now, all runs (CI)
+    postgen publish --due --yes             what is due now, all runs
+    postgen publish --due --yes --git       the same from CI, with the ledger kept in git
     postgen publish RUN --resolve POST --as published URL | --as failed
 
     Exit codes: 0 all done, 1 some failed or need a decision, 2 usage error, 3 some deferred.
@@ -212,6 +216,7 @@ def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, ye
         raise click.UsageError("name a RUN (or 'latest'), or use --due to publish what is due across all runs")
 
     _check_platforms(platforms)
+    sync = _git_sync(app) if use_git and not dry_run else None  # before planning: the plan reads the remote's tip
     selection = {"due": due, "platforms": platforms, "post_ids": post_ids}
     plan, unreadable = _plan(app, _targets(app, run_ref), selection, strict=bool(run_ref))
     _check_ids(plan, post_ids)
@@ -229,7 +234,7 @@ def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, ye
             click.echo(f"  {run_id} {post_id}", err=as_json)
         click.confirm(f"Publish these {len(to_send)} posts now?", abort=True, err=as_json)
 
-    publisher = ledger.Publisher(app.config)
+    publisher = ledger.Publisher(app.config, durable=sync.durable if sync else None)
     outcomes = list(unreadable)
     from postgen.runfile import RunLocked
 
@@ -243,9 +248,39 @@ def publish(app: AppContext, run_ref, url, dry_run, due, platforms, post_ids, ye
                 raise
             # --due: another publisher has this run; its posts wait for the next pass.
             outcomes.extend(ledger.Outcome(run.id, p.id, p.platform, "deferred", str(exc)) for p in posts)
+        except ledger.RecordFailed as exc:  # --git: the ledger could not be pushed; nothing more is sent
+            _record_failed(outcomes + getattr(exc, "outcomes", []), as_json, exc)
+    if sync is not None:
+        try:
+            sync.finish()
+        except ledger.RecordFailed as exc:
+            _record_failed(outcomes, as_json, exc)
     code = ledger.exit_code(outcomes)
     _report(outcomes, as_json, code, hints)
     sys.exit(code)
+
+
+def _git_sync(app: AppContext):
+    """`--git`: the checkout at the remote tip, ready to push intents and outcomes (postgen.gitsync)."""
+    from postgen import gitsync, ledger
+    from postgen.cli import PostgenError
+
+    try:
+        return gitsync.start(app.config)
+    except gitsync.GitSyncError as exc:
+        raise PostgenError(str(exc)) from None
+    except ledger.RecordFailed as exc:
+        _record_failed([], False, exc)
+
+
+def _record_failed(outcomes, as_json: bool, exc: Exception) -> None:
+    """Publishing stopped because the ledger could not be recorded: what was done, then why (exit 1)."""
+    from postgen import ledger
+
+    if outcomes:
+        _report(outcomes, as_json, ledger.EXIT_FAILED)
+    click.echo(f"Error: {exc}", err=True)
+    sys.exit(ledger.EXIT_FAILED)
 
 
 @click.command()
