@@ -309,3 +309,25 @@ def test_the_upload_is_a_step_of_its_own_through_the_durable_hook(isolated):
     assert [o.status for o in outcomes] == ["published"]
     assert seen[:4] == [("intent", "uploading", "ready"), ("outcome", "uploaded", "ready"),
                         ("intent", "uploaded", "publishing"), ("outcome", "uploaded", "published")]
+
+
+def test_the_offline_quickstart_shows_each_posts_picture_and_timed_link(cli, isolated):
+    """`postgen run --dry-run`, then `postgen publish latest --dry-run`, on a fresh machine: 15 of
+    15 ready; every X and LinkedIn post (link in the first reply/comment) shows the sample's
+    picture, every post's link opens the talk at its moment, Reddit stays a self post."""
+    import re
+
+    made = cli("run", "--dry-run")
+    assert made.exit_code == 0 and "15 of 15 ready" in made.output, made.output
+    run = runfile.load(runfile.list_runs(isolated / "runs")[0])
+    shown = cli("publish", "latest", "--dry-run")
+    assert shown.exit_code == 0, shown.output
+    blocks = {m.group(1): m.group(0) for m in re.finditer(r"^== (\S+) \(\w+\)\n.*?(?=^== |\Z)", shown.output, re.M | re.S)}
+    assert set(blocks) == {p.id for p in run.posts}
+    for post in run.posts:
+        block = blocks[post.id]
+        assert post.link.startswith("https://example.com/talks/birthday-paradox#t=")
+        assert f"\n{post.link}\n" in block  # the link reply/comment as sent
+        assert re.search(r"^-- link opens the video at \d+:\d\d: ", block, re.M)
+        has_picture = "-- image: sample-thumbnail.png (alt text: 'The Birthday Paradox" in block
+        assert has_picture == (post.platform in ("x", "linkedin")), post.id
