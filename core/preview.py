@@ -42,10 +42,16 @@ def format_preview(preview: Preview, post: Post | None = None) -> str:
     if preview.estimated_cost_usd is not None:
         lines.append(f"-- estimated API cost: ${preview.estimated_cost_usd:.4f} (an estimate, not a quote)")
     lines.extend(f"-- note: {n}" for n in preview.notes)
-    moment = describe(post) if post is not None else None
+    moment = describe(post) if post is not None and _sends(preview, post.link) else None
     if moment:
         lines.append(f"-- {moment}")
     return "\n".join(lines)
+
+
+def _sends(preview: Preview, link: str | None) -> bool:
+    """Whether the link goes out at all (policy "none" sends none; a Reddit link post names it in its details)."""
+    return bool(link) and any(link in str(part.get("text", "")) or any(link in str(d) for d in part.get("details", ()))
+                              for part in preview.parts)
 
 
 def preview_to_dict(preview: Preview) -> dict[str, Any]:

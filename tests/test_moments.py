@@ -150,3 +150,15 @@ def test_quickstart_dry_run_links_each_post_to_its_moment(cli, isolated):
     shown = cli("publish", "latest", "--dry-run").output
     lines = re.findall(r"^-- link opens the video at (\d+:\d\d): (.*)$", shown, re.M)
     assert lines and all(why.startswith("closest to the post's words") for _, why in lines)
+
+
+def test_the_dry_run_speaks_of_the_moment_only_where_the_link_is_sent():
+    from postgen.connector import Preview
+    from postgen.preview import format_preview
+
+    post = Post(id="x-naval", platform="x", framework="naval", body="Backpropagation computes the gradient efficiently.")
+    place(post, YOUTUBE, BRIEF, None)
+    sent = Preview(post_id=post.id, platform="x", parts=[{"kind": "post", "text": post.body}, {"kind": "reply", "text": post.link}])
+    assert "-- link opens the video at 8:32: closest to the post's words" in format_preview(sent, post)
+    unsent = Preview(post_id=post.id, platform="x", parts=[{"kind": "post", "text": post.body}])  # link_policy none
+    assert "link opens" not in format_preview(unsent, post)
