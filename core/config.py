@@ -82,6 +82,24 @@ class PublishConfig(_Section):
     max_attempts: int = Field(default=3, ge=1)  # 5xx/timeout back-off attempts per call
     pending_threshold: int = Field(default=5, ge=0)  # CI: generate a new run below this many
     link_to_moment: bool = True  # each post's link opens the video where its main point is said
+    # Domains a post may link to besides the video's own URL ("example.com" also allows its
+    # subdomains). Any other URL in a post is an error that blocks publishing.
+    allowed_link_domains: list[str] = Field(default_factory=list)
+    # Claims (numbers, names, results) the video does not make: errors instead of warnings.
+    # The environment variable POSTGEN_STRICT_CLAIMS=1 turns this on too (the CI workflow sets it).
+    strict_claims: bool = False
+
+    @field_validator("allowed_link_domains")
+    @classmethod
+    def _bare_domains(cls, value: list[str]) -> list[str]:
+        out = []
+        for entry in value:
+            domain = entry.strip().lower().rstrip(".")
+            domain = domain[2:] if domain.startswith("*.") else domain
+            if not re.fullmatch(r"[^\s/:@?#]+\.[^\s/:@?#.]+", domain):
+                raise ValueError(f"{entry!r} is not a domain: write it like \"example.com\" (no scheme, no path)")
+            out.append(domain)
+        return out
 
 
 class PlatformsConfig(_Section):

@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .untrusted import normalize
+
 PLATFORMS = ("linkedin", "x", "reddit")
 LinkPolicy = Literal["first_comment", "inline", "none"]
 
@@ -28,7 +30,8 @@ class _Model(BaseModel):
 
 
 class Video(_Model):
-    """A video as the sources found it. `transcript` is None when none could be had."""
+    """A video as the sources found it. `transcript` is None when none could be had.
+    Its text fields are normalized on the way in (untrusted text: see postgen.untrusted)."""
 
     id: str
     url: str
@@ -65,6 +68,13 @@ class Video(_Model):
         if value is not None and "{seconds}" not in value:
             raise ValueError("moment_url must contain {seconds} (e.g. \"{url}#t={seconds}\")")
         return value
+
+    @field_validator("url", "title", "channel", "description", "transcript")
+    @classmethod
+    def _normalized(cls, value: str | None) -> str | None:
+        """Every source, plugins included, hands its text through here: no control or invisible
+        format characters get past a Video (see postgen.untrusted)."""
+        return normalize(value) if value else value
 
 
 class Framework(_Model):
@@ -289,6 +299,9 @@ class Run(_Model):
     source_hash: str = ""
     usage: Usage = Field(default_factory=Usage)
     warnings: list[str] = Field(default_factory=list)
+    # Sentences of the transcript (which is not stored) that back the posts' claims, kept at
+    # generation so a later `postgen validate` reaches the same verdicts (postgen.grounding).
+    backing: list[str] = Field(default_factory=list)
     imported_from: str | None = None
     # Section headings of the frameworks used ("hormozi": "🔥 HORMOZI"), so the file renders the
     # same later even where a user framework from `frameworks_dir` is not loaded.

@@ -3,21 +3,18 @@
 A source that knows when each caption segment starts (YouTube captions, a `.vtt`/`.srt` file,
 `[m:ss]` marks in a local file) gives the Video its `cues`: (index of the segment's first word,
 second). The brief's facts and key points then get the second where their evidence starts, by
-finding the evidence's words in the transcript's words: case, punctuation and accents folded,
-across segment boundaries, in order. Not found means no time: nothing here is guessed.
+finding the evidence's words in the transcript's words (compared as grounding compares them: case and
+punctuation folded), across segment boundaries, in order. Not found means no time: nothing here is guessed.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-import unicodedata
 from typing import Iterable
 
 from .models import Brief, Video
 
-_WORD = re.compile(r"[^\W_]+")
-_APOSTROPHES = re.compile(r"['’ʼ`´]")
 _ELLIPSIS = re.compile(r"\.{3,}|…")
 # "[1:23]", "[01:02:03]", "(12:05)" at the start of a line: a time mark in a local transcript.
 MARK = re.compile(r"^[ \t]*[\[(]((?:\d{1,2}:)?\d{1,2}:\d{2})[\])][ \t]*", re.M)
@@ -25,11 +22,12 @@ MIN_WORDS = 3  # shorter evidence is found only where it occurs once
 
 
 def words(text: str) -> list[str]:
-    """The words postgen compares: NFKC, case-folded, apostrophes dropped ("It's" = "its"),
-    accents kept apart from their letters and dropped, every other mark a separator."""
-    text = unicodedata.normalize("NFKD", _APOSTROPHES.sub("", text or "")).casefold()
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return _WORD.findall(text)
+    """The words postgen compares, as grounding compares them (postgen.grounding.canonical):
+    case-folded, apostrophes alike (it's = it’s), thousands separators gone ("13,000" = "13000"),
+    "%" read as "percent", every other mark a separator."""
+    from .grounding import canonical
+
+    return canonical(text or "").split()
 
 
 def seconds(stamp: str) -> int:
