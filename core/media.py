@@ -76,7 +76,8 @@ def describe(media: Media | None) -> str | None:
 
 
 def _name(source: str) -> str:
-    return source.rsplit("/", 1)[-1].removeprefix("builtin:") if "/" in source or source.startswith("builtin:") else source
+    """The file name of a source: ".../maxresdefault.jpg" -> "maxresdefault.jpg", "builtin:x.png" -> "x.png"."""
+    return source.removeprefix("builtin:").rsplit("/", 1)[-1]
 
 
 def mime_type(data: bytes) -> str | None:

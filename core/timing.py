@@ -47,18 +47,21 @@ def clock(at: int) -> str:
 
 
 def from_segments(segments: Iterable[tuple[float, str]], joiner: str = " ") -> tuple[str, list[tuple[int, int]]]:
-    """The transcript text and its cues from (start second, text) segments, in order. Empty
-    segments are dropped; a segment that starts no earlier than the one before keeps its cue."""
+    """The transcript text and its cues from (start second, text) segments, in order. Each
+    segment is normalized first (postgen.untrusted), as the Video will normalize the whole text,
+    so the word counts the cues rest on are the Video's own; empty segments are dropped."""
+    from .untrusted import normalize
+
     texts: list[str] = []
     cues: list[tuple[int, int]] = []
     count = 0
     for start, text in segments:
-        text = " ".join(str(text).split()) if joiner == " " else str(text).strip()
+        text = normalize(str(text))
+        text = " ".join(text.split()) if joiner == " " else text.strip()
         n = len(words(text))
         if not n:
             continue
-        if not cues or count > cues[-1][0]:
-            cues.append((count, max(0, int(start))))
+        cues.append((count, max(0, int(start))))
         texts.append(text)
         count += n
     return joiner.join(texts), cues

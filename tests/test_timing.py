@@ -83,6 +83,15 @@ def test_cues_are_validated_against_the_transcript():
         Video(id="v", url="https://youtu.be/IHZwWFHWa-w", title="t", cues=[(0, 0)])
 
 
+def test_hidden_characters_in_captions_do_not_shift_the_cues():
+    """Captions are untrusted: a zero-width space inside a word or a bidi override is removed from
+    each segment before counting, as the Video removes it from the whole text."""
+    text, cues = from_segments([(0, "gra\u200bdient descent"), (7, "\u202eworks \x07today"), (9, "\u200b")])
+    video = Video(id="v", url="https://youtu.be/IHZwWFHWa-w", title="t", transcript=text, cues=cues)
+    assert video.transcript == "gradient descent works today" and video.cues == [(0, 0), (2, 7)]
+    assert locate("descent works today", words(video.transcript), video.cues) == 0
+
+
 def test_clock():
     assert [clock(0), clock(192), clock(3723)] == ["0:00", "3:12", "1:02:03"]
 
