@@ -30,7 +30,6 @@ from . import _common as common
 
 API = "https://api.linkedin.com"
 LIMIT = 3000
-ALT_TEXT_LIMIT = 4086  # the Posts API's limit for a picture's altText
 # A version LinkedIn documents (its docs carry a "li-lms-2026-08" view; 202601, the newest on the
 # English versioning page, is sunset on 2027-01-15). Versions live about a year: `doctor` warns
 # from month 10 and confirms the version with a call that carries it.
@@ -247,7 +246,7 @@ class LinkedInConnector(Connector):
             "isReshareDisabledByAuthor": False,
         }
         if image and post.media is not None:
-            body["content"] = {"media": {"altText": post.media.alt[:ALT_TEXT_LIMIT], "id": image}}
+            body["content"] = {"media": {"altText": post.media.alt, "id": image}}  # alt: the title, at most 1000 characters
         return body
 
     def publish(self, post: Post) -> Publication:
