@@ -44,7 +44,7 @@ class XOptions(ConnectorOptions):
     long_posts: Literal["shorten", "thread", "premium"] = "shorten"
     # Estimates in USD per created post (X pay-per-use since 2026-02; a post with a URL costs ~13x).
     price_post_usd: float = Field(default=0.015, ge=0)
-    price_post_with_url_usd: float = Field(default=0.195, ge=0)
+    price_post_with_url_usd: float = Field(default=0.20, ge=0)
     # A picture is two calls: the upload (not on X's published rate card: priced like a post, to
     # be safe) and its alt text ("Media Metadata", $0.005 a request).
     price_media_upload_usd: float = Field(default=0.015, ge=0)

@@ -16,7 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from .untrusted import normalize
 
 PLATFORMS = ("linkedin", "x", "reddit")
-LinkPolicy = Literal["first_comment", "inline", "none"]
+# "once": the link follow-up goes only under the first post of a run on that platform to go out
+# (the ledger turns it into "first_comment" on that post and "none" on the others as they go out).
+LinkPolicy = Literal["first_comment", "inline", "none", "once"]
 
 
 def utcnow() -> datetime:
@@ -194,7 +196,8 @@ class FollowUp(_Model):
     kind: str  # "first_comment", "reply", "thread"
     remote_id: str | None = None
     url: str | None = None
-    state: Literal["publishing", "published", "failed"] = "published"
+    # "skipped": a person settled a failed one as left out (`--resolve POST --follow-up skip`)
+    state: Literal["publishing", "published", "failed", "skipped"] = "published"
     error: str | None = None
     error_kind: str | None = None  # a failed one's PublishError kind: tells the ledger whether a retry is safe
     at: datetime | None = None
@@ -249,6 +252,7 @@ class Post(_Model):
     deferred_until: datetime | None = None  # rate limited: not before this time
     follow_up_pending: bool = False  # published, its link follow-up not yet attempted
     sent_digest: str | None = None  # fingerprint of what the last publish attempt sent (the ledger's)
+    ledger_seq: int = 0  # the journal line (per-post sequence) these ledger fields reflect
     usage: Usage | None = None  # tokens its draft and repair calls spent (None: no metered calls)
     moment: Moment | None = None  # where `link` opens the video, and why
     media: Media | None = None  # the picture posted with it

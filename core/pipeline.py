@@ -290,10 +290,10 @@ def settle(run: Run, connectors: dict, posts: list[Post] | None = None, config=N
 
 def _refuse_existing(path: Path, replace: bool) -> None:
     """A run file is replaced only with --force, and never once it has published posts."""
-    from . import runfile
-
     if path.exists():
-        old = runfile.load(path)
+        from .ledger.journal import load
+
+        old, _behind = load(path)  # as the journal knows it: a stale run file may hide a send
         started = [p.id for p in old.posts if p.state in (PostState.publishing, PostState.published)]
         if started:
             raise GeneratorError(f"{path} already has published posts ({', '.join(started)}); it is kept as it is")

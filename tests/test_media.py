@@ -266,13 +266,16 @@ def test_upload_media_returns_what_the_contract_says():
     assert supports_media(WithPictures()) and not supports_media(Connector())
 
 
-@pytest.mark.parametrize("platform,cost", [("x", 0.230), ("linkedin", 0.0)])
+@pytest.mark.parametrize("platform,cost", [("x", 0.015 + 0.20 + 0.015 + 0.005), ("linkedin", 0.0)])
 def test_the_dry_run_shows_the_picture_and_counts_its_calls(platform, cost, cli, isolated):
+    """X: the post, the link reply (a URL), the upload and its alt text; the pass's spend too."""
     path = _run(platform, isolated)
     shown = cli("publish", str(path), "--dry-run")
     assert shown.exit_code == 0, shown.output
     assert f"-- image: tiny-thumbnail.png (alt text: '{TITLE}')" in shown.output
     assert f"-- estimated API cost: ${cost:.4f}" in shown.output
+    if cost:
+        assert f"platform spend: ${cost:.3f} in this pass" in shown.output
 
 
 def test_the_upload_is_a_step_of_its_own_through_the_durable_hook(isolated):
@@ -331,3 +334,31 @@ def test_the_offline_quickstart_shows_each_posts_picture_and_timed_link(cli, iso
         assert re.search(r"^-- link opens the video at \d+:\d\d: ", block, re.M)
         has_picture = "-- image: sample-thumbnail.png (alt text: 'The Birthday Paradox" in block
         assert has_picture == (post.platform in ("x", "linkedin")), post.id
+
+
+def test_the_journal_keeps_the_media_id_when_a_stale_run_file_comes_back(platform_env, named_cassette, isolated,
+                                                                          monkeypatch):
+    """The journal is the authority: a person's older copy of the run file (merged by git after
+    the upload) lacks the media id; the next pass reads it back from the journal and does not
+    upload again (the cassette holds one upload)."""
+    platform_env("x")
+    path = _run("x", isolated)
+    stale = path.read_text(encoding="utf-8")
+    real = runfile.save
+
+    def save(target, run):  # dies as the post's intent is saved: the upload's outcome is on the journal
+        if run.posts[0].state is PostState.publishing:
+            raise Crash("before the post's intent")
+        real(target, run)
+
+    monkeypatch.setattr(runfile, "save", save)
+    with named_cassette("x_picture_then_post") as cassette:
+        with pytest.raises(Crash):
+            _publish(path)
+        monkeypatch.setattr(runfile, "save", real)
+        path.write_text(stale, encoding="utf-8")  # the copy from before the upload
+        assert runfile.load(path).posts[0].media.state == "pending"
+        assert [o.status for o in _publish(path)] == ["published"]
+        assert cassette.all_played and cassette.play_count == 4
+    post = runfile.load(path).posts[0]
+    assert post.media.remote_id == "1880028106020515840" and post.media.attempts == 1
