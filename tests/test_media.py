@@ -362,3 +362,44 @@ def test_the_journal_keeps_the_media_id_when_a_stale_run_file_comes_back(platfor
         assert cassette.all_played and cassette.play_count == 4
     post = runfile.load(path).posts[0]
     assert post.media.remote_id == "1880028106020515840" and post.media.attempts == 1
+
+
+def test_a_replan_at_the_uploads_intent_uploads_nothing_then_goes_on(isolated):
+    """CI's push of the upload's intent is rejected (someone else moved the ledger): nothing is
+    uploaded, the intent is withdrawn, the pass plans again and uploads once."""
+    from postgen.models import Publication
+
+    calls: list[str] = []
+
+    class Pictures(Connector):
+        name = "x"
+
+        def upload_media(self, post, media):
+            calls.append("upload")
+            return UploadedMedia(remote_id="1880028106020515840")
+
+        def validate(self, post):
+            return []
+
+        def publish(self, post):
+            from postgen.connector import uploaded_media
+
+            calls.append(f"post with {uploaded_media(post)}")
+            return Publication(remote_id="1", url="https://x.com/i/web/status/1")
+
+    path = _run("x", isolated)
+    run = runfile.load(path)
+    run.posts[0].link_policy = "none"
+    runfile.save(path, run)
+    refused = []
+
+    def durable(paths, moment):
+        if moment == "intent" and not refused:
+            refused.append(runfile.load(paths[0]).posts[0].media.state)
+            raise ledger.Replan("the push was rejected")
+
+    outcomes = ledger.Publisher(parse_config({}), connector_for=lambda p: Pictures(), durable=durable).publish_run(path)
+    assert refused == ["uploading"] and [o.status for o in outcomes] == ["published"]
+    assert calls == ["upload", "post with 1880028106020515840"]
+    post = runfile.load(path).posts[0]
+    assert post.media.state == "uploaded" and post.media.attempts == 1  # the withdrawn intent left no trace
