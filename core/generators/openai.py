@@ -52,6 +52,7 @@ LINK_POLICIES = {
     "first_comment": "the link is posted automatically as the first comment (or reply); you may say so once, briefly",
     "inline": "postgen appends the link to the post; do not mention where the link is",
     "none": "no link is posted; do not mention a link",
+    "once": "the link is posted as a reply to only one of this video's posts on this platform, maybe not this one; do not mention a link",
 }
 
 
