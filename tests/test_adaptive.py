@@ -145,10 +145,10 @@ def test_style_examples_are_the_best_posts_and_a_persons_edits_within_the_budget
 
 
 def _request(platform: str, framework: str, examples) -> DraftRequest:
-    fw = Framework(name=framework, label=framework.title())
-    return DraftRequest(platform=platform, platform_style="rules", framework=fw, brief=Brief(teaches="t"),
-                        video=Video(id="v", url="https://e.com", title="T"), link_policy="none", library=[fw],
-                        examples=examples)
+    library = [Framework(name=f, label=f.title()) for f in FRAMEWORKS]
+    return DraftRequest(platform=platform, platform_style="rules", framework=library[FRAMEWORKS.index(framework)],
+                        brief=Brief(teaches="t"), video=Video(id="v", url="https://e.com", title="T"), link_policy="none",
+                        library=library, examples=examples)
 
 
 def test_examples_are_quoted_in_the_shared_prefix_of_every_draft():
