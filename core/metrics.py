@@ -249,14 +249,16 @@ def _read(platform: str, items: list[_Due], make: Callable[[str], Any], result: 
         ask = getattr(connector, "metrics", None)  # a duck-typed plugin connector may lack it
         if ask is None:
             raise PublishError("unsupported", f"{platform} does not report engagement")
-        cost = float(getattr(connector, "metrics_cost", lambda n: 0.0)(len(publications)))
-        refused = spend.refuses(cost) if spend is not None else None
+        price = getattr(connector, "metrics_cost", lambda n: 0.0)
+        refused = spend.refuses(float(price(len(publications)))) if spend is not None else None
         if refused:  # reads are billed like posts: the day's cap holds for them too
             raise PublishError("rate_limited", f"reading {len(publications)} posts: {refused}", retry_at=spend.tomorrow.timestamp())
+        answers = dict(ask(publications))
+        cost = float(price(sum(1 for a in answers.values() if not isinstance(a, Exception))))  # what was read is billed
         result.estimated_cost_usd += cost
         if spend is not None:
             spend.add(cost)
-        return dict(ask(publications))
+        return answers
     except ConfigError as exc:
         return {p.remote_id: PublishError("config", str(exc)) for p in publications}  # type: ignore[union-attr]
     except Exception as exc:  # one error for all of them: each post records it

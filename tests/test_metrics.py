@@ -163,6 +163,7 @@ def test_missing_keys_and_connectors_without_metrics_are_skipped(runs_dir):
     reasons = {o.platform: (o.status, o.reason) for o in result.outcomes}
     assert reasons["x"] == ("skipped", "keys not set: X keys missing: set X_API_KEY")
     assert reasons["reddit"][0] == reasons["linkedin"][0] == "skipped"
+    assert result.estimated_cost_usd == 0  # nothing was read: nothing billed
 
 
 def test_a_failure_is_exit_1_and_writes_nothing(runs_dir):
