@@ -35,6 +35,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "postgen.commands.extend",
     "postgen.commands.plugin",
     "postgen.commands.ci",
+    "postgen.commands.review",
 )
 
 ENTRY_POINT_GROUP = "postgen"
