@@ -256,6 +256,22 @@ def test_the_page_marks_linkedins_fold_and_the_x_counter(served):
     assert 'data-kind="reply"' in html  # the link reply
 
 
+def test_an_x_thread_shows_each_part_with_its_counter(served):
+    from postgen.connectors.x import XConnector, XOptions
+    from postgen.pages.review import card, card_html
+    from postgen.schedule import zone
+
+    run = _file(served.path)
+    post = run.post("x-storytelling").model_copy(update={"body": "A sentence that says one thing. " * 20})
+    view = card(post, run, connector=XConnector(XOptions(long_posts="thread")))
+    parts = [p for p in view.preview.parts if p["kind"] in ("post", "thread")]
+    html = card_html(view, zone("UTC"))
+    assert len(parts) == 3 and view.errors == []
+    for i, part in enumerate(parts, 1):
+        assert f"post {i} of 3" in html and f'data-count="{part["weighted_length"]}"' in html
+    assert html.index("post 3 of 3") < html.index('data-kind="reply"')  # the link reply comes after the thread
+
+
 # --------------------------------------------------------------------------- the command
 
 

@@ -284,7 +284,7 @@ def _controls(view: Card, tz: tzinfo) -> str:
             f"\n{text(post.body)}</textarea></label>"  # the parser drops a newline right after the tag: this one
             f'<p class="status" role="status" aria-live="polite"></p>'
             f'<p class="actions"><button type="button" class="approve"{off}>{label}</button> '
-            f'<label>Slot <input class="slot" type="datetime-local" value="{slot_value(post.scheduled_at, tz)}"{off}></label> '
+            f'<label>Slot ({escape(str(tz))}) <input class="slot" type="datetime-local" value="{slot_value(post.scheduled_at, tz)}"{off}></label> '
             f'<button type="button" class="move"{off}>Move</button></p>'
             '<details class="conflict" hidden><summary>your text that was not saved</summary><pre></pre></details></div>')
 
