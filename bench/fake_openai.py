@@ -1,8 +1,10 @@
-"""A local OpenAI-compatible server for benchmarks: fixed latency, schema-shaped answers.
+"""A local OpenAI-compatible server for benchmarks and tests: fixed latency, schema-shaped answers.
 
 It answers `POST /v1/chat/completions` after `latency` seconds with JSON that fits the request's
 `response_format` JSON schema (structured output), so any postgen generator prompt works against
-it. It records every request body so the bench can count what was sent. Loopback only.
+it. It records every request body so the bench can count what was sent, and logs when each
+request arrived and its answer left. A `script` may answer a request its own way (a glitch, an
+error, a slow answer). Loopback only.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from __future__ import annotations
 import json
 import threading
 import time
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable
 
 SAMPLE_STRINGS = {
     "title": "What a single video taught me about learning",
@@ -50,10 +53,43 @@ def instance(schema: dict[str, Any], defs: dict[str, Any], name: str = "") -> An
     return SAMPLE_STRINGS.get(name, f"A short {name or 'text'} for the benchmark.")
 
 
+@dataclass
+class Seen:
+    """One request as the server saw it, and what it answered (perf_counter times)."""
+
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+    arrived: float
+    answered: float | None = None
+    status: int | None = None
+
+
+@dataclass
+class Reply:
+    """A scripted answer: `content` as the assistant message (usage and all), or `status` and
+    `body` as they are (an error). `delay` replaces the server's latency."""
+
+    content: str | None = None
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float | None = None
+
+
+def schema_answer(body: dict[str, Any]) -> str:
+    """The assistant content that fits a request's structured-output schema."""
+    fmt = body.get("response_format") or {}
+    schema = (fmt.get("json_schema") or {}).get("schema") or {"type": "object", "properties": {}}
+    return json.dumps(instance(schema, schema.get("$defs", {})))
+
+
 class FakeOpenAI:
-    def __init__(self, latency: float = 0.2):
+    def __init__(self, latency: float = 0.2, script: Callable[[Seen], Reply | None] | None = None):
         self.latency = latency
+        self.script = script  # None, or returning None: the schema-shaped answer
         self.requests: list[dict[str, Any]] = []
+        self.log: list[Seen] = []
         self.first_seen: float | None = None  # perf_counter of the first request's arrival
         self.last_done: float | None = None  # ... and of the last answer sent
         self._lock = threading.Lock()
@@ -66,36 +102,28 @@ class FakeOpenAI:
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("content-length", 0))
                 body = json.loads(self.rfile.read(length) or b"{}")
+                seen = Seen(self.path, dict(self.headers), body, time.perf_counter())
                 with server._lock:
                     server.requests.append(body)
+                    server.log.append(seen)
                     if server.first_seen is None:
-                        server.first_seen = time.perf_counter()
-                time.sleep(server.latency)
-                fmt = body.get("response_format") or {}
-                schema = (fmt.get("json_schema") or {}).get("schema") or {"type": "object", "properties": {}}
-                content = json.dumps(instance(schema, schema.get("$defs", {})))
-                prompt_chars = sum(len(str(m.get("content", ""))) for m in body.get("messages", []))
-                answer = {
-                    "id": f"chatcmpl-bench{len(server.requests)}",
-                    "object": "chat.completion",
-                    "created": int(time.time()),
-                    "model": body.get("model", "bench"),
-                    "choices": [{"index": 0, "message": {"role": "assistant", "content": content, "refusal": None}, "finish_reason": "stop", "logprobs": None}],
-                    "usage": {
-                        "prompt_tokens": prompt_chars // 4,
-                        "completion_tokens": len(content) // 4,
-                        "total_tokens": (prompt_chars + len(content)) // 4,
-                        "prompt_tokens_details": {"cached_tokens": 0},
-                    },
-                }
-                data = json.dumps(answer).encode()
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
+                        server.first_seen = seen.arrived
+                reply = (server.script(seen) if server.script else None) or Reply()
+                time.sleep(server.latency if reply.delay is None else reply.delay)
+                answer = reply.body
+                if answer is None:
+                    content = schema_answer(body) if reply.content is None else reply.content
+                    answer = completion(body, content, len(server.requests))
+                data = answer if isinstance(answer, bytes) else json.dumps(answer).encode()
+                self.send_response(reply.status)
+                for name, value in {"content-type": "application/json", **reply.headers}.items():
+                    self.send_header(name, value)
                 self.send_header("content-length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
                 with server._lock:
-                    server.last_done = time.perf_counter()
+                    seen.answered, seen.status = time.perf_counter(), reply.status
+                    server.last_done = seen.answered
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
@@ -112,3 +140,21 @@ class FakeOpenAI:
     def __exit__(self, *exc: Any) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def completion(request: dict[str, Any], content: str, n: int) -> dict[str, Any]:
+    """A chat.completion carrying `content`, with usage estimated from the characters (4 a token)."""
+    prompt_chars = sum(len(str(m.get("content", ""))) for m in request.get("messages", []))
+    return {
+        "id": f"chatcmpl-bench{n}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": request.get("model", "bench"),
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content, "refusal": None}, "finish_reason": "stop", "logprobs": None}],
+        "usage": {
+            "prompt_tokens": prompt_chars // 4,
+            "completion_tokens": len(content) // 4,
+            "total_tokens": (prompt_chars + len(content)) // 4,
+            "prompt_tokens_details": {"cached_tokens": 0},
+        },
+    }

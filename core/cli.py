@@ -46,6 +46,12 @@ class _CommandClash(Exception):
 
 
 class PostgenGroup(click.Group):
+    def main(self, *args, **kwargs):
+        from .redact import redacting_output
+
+        with redacting_output():  # everything a command prints, in-process callers (CliRunner) included
+            return super().main(*args, **kwargs)
+
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         name = name or cmd.name
         if name in self.commands and self.commands[name] is not cmd:  # one would silently replace the other
@@ -112,6 +118,9 @@ def make_cli() -> click.Group:
 def main(argv: list[str] | None = None) -> None:
     """Console entry point."""
     from .plugins import PluginError
+    from .redact import redact_process_output
+
+    redact_process_output()  # for good: a traceback is printed after main() has returned
 
     try:
         cli = make_cli()

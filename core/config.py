@@ -139,7 +139,6 @@ class Config(_Section):
 
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-URL_PASSWORD = re.compile(r"://[^/\s@:]*:[^/\s@]+@")  # https://user:password@host
 
 
 def _secret_key(key: str) -> bool:
@@ -149,7 +148,11 @@ def _secret_key(key: str) -> bool:
 
 
 def _looks_secret(key: str, value: Any) -> bool:
-    if isinstance(value, str) and URL_PASSWORD.search(value):
+    """A value shaped like a key (under any key: `model = "sk-proj-…"`), or any value under a key
+    that names a secret."""
+    from .redact import looks_like_key
+
+    if isinstance(value, str) and looks_like_key(value):
         return True
     if isinstance(value, bool) or not isinstance(value, (str, int, float)) or value == "" or not _secret_key(key):
         return False
@@ -161,18 +164,17 @@ def _looks_secret(key: str, value: Any) -> bool:
 def _find_secret(data: Any, trail: str = "") -> str | None:
     """Return the dotted key of anything that looks like a secret value in the config."""
     if isinstance(data, dict):
-        for key, value in data.items():
-            where = f"{trail}.{key}" if trail else str(key)
-            if _looks_secret(str(key), value):
-                return where
-            found = _find_secret(value, where)
-            if found:
-                return found
+        items = [(f"{trail}.{key}" if trail else str(key), str(key), value) for key, value in data.items()]
     elif isinstance(data, list):
-        for i, value in enumerate(data):
-            found = _find_secret(value, f"{trail}[{i}]")
-            if found:
-                return found
+        items = [(f"{trail}[{i}]", "", value) for i, value in enumerate(data)]
+    else:
+        return None
+    for where, key, value in items:
+        if _looks_secret(key, value) or _looks_secret("", key):
+            return where
+        found = _find_secret(value, where)
+        if found:
+            return found
     return None
 
 
@@ -204,8 +206,8 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
     secret = _find_secret(data)
     if secret:
         raise ConfigError(
-            f"{where}: '{secret}' looks like a secret. Secrets come only from environment variables "
-            "(see README, 'Keys'); remove it from the file."
+            f"{where}: '{secret}' looks like a secret (a key, token or password). Secrets come only from "
+            "environment variables (see README, 'Keys'); remove it from the file."
         )
     try:
         config = Config.model_validate(data)

@@ -28,10 +28,15 @@ KINDS = (
 
 
 def fire(event: Event) -> None:
-    """Send an event to every plugin; a plugin that raises is reported, never fatal."""
+    """Send an event to every plugin; a plugin that raises is reported, never fatal.
+    Plugins get the event redacted: a notifier posts it to chat, logs it, mails it."""
+    import dataclasses
     import sys
 
     from .plugins import each_impl
+    from .redact import redact, redact_data
+
+    event = dataclasses.replace(event, message=redact(event.message), data=redact_data(event.data))
 
     for plugin_name, call in each_impl("postgen_event"):
         try:

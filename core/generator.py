@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
@@ -24,6 +25,8 @@ class DraftRequest:
     library: list[Framework] = field(default_factory=list)  # every framework of the run (shared prompt prefix)
     measure: Callable[[str], int] = len  # the platform's own length count (the connector's `measure`)
     limit: int | None = None  # the most `measure` may say (the connector's `limit`), None if unknown
+    # Set when the run is stopping (a run-wide error in another draft, Ctrl-C): send no further request.
+    cancelled: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass
@@ -47,11 +50,16 @@ class PostGenerationError(GeneratorError):
         self.usage = usage
 
 
+class Cancelled(GeneratorError):
+    """The run is stopping: this call was not sent. The error that stopped the run is the one reported."""
+
+
 class Generator:
     """Base class for generators. `name` is what `[generator] name = ...` selects."""
 
     name: ClassVar[str] = ""
     needs: ClassVar[tuple[str, ...]] = ()  # env vars it needs to be usable
+    credentials: ClassVar[tuple[str, ...]] = ()  # env vars whose values are secrets (redacted everywhere)
     prompt_version: ClassVar[str] = "1"
 
     def __init__(self, settings: Any = None):

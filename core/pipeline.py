@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .generator import Draft, DraftRequest, Generator, GeneratorError, PostGenerationError
+from .generator import Cancelled, Draft, DraftRequest, Generator, GeneratorError, PostGenerationError
 from .models import Framework, Post, PostState, Problem, Run, Usage, Video
 
 
@@ -159,6 +159,7 @@ def draft_posts(config, run: Run, gen: Generator, jobs: list[tuple[str, Framewor
 
     brief, stored = run.brief, run.video
     rounds = config.generator.repair_rounds
+    stop = threading.Event()  # a run-wide error (quota, bad key) or Ctrl-C: no job sends anything more
 
     def one(platform: str, framework) -> Post:
         connector = connectors[platform]
@@ -174,18 +175,25 @@ def draft_posts(config, run: Run, gen: Generator, jobs: list[tuple[str, Framewor
             library=library,
             measure=connector.measure,
             limit=getattr(connector, "limit", None),
+            cancelled=stop,
         )
         post = Post(id=Post.make_id(platform, framework.name), platform=platform, framework=framework.name,
                     link_policy=policy, link=stored.url)
         spent = Usage()
+
+        def draft_once() -> Draft:
+            if stop.is_set():  # also for generators that do not look at request.cancelled
+                raise Cancelled(f"{post.id}: not sent, the run is stopping")
+            return gen.draft(request)
+
         try:
-            draft = gen.draft(request)
+            draft = draft_once()
             spent = spent + meter.add(draft.usage)
             _apply(post, draft)
             errors = [p for p in check_post(post, run, connector) if p.severity == "error"]
             while errors and post.repairs < rounds:
                 request.previous, request.problems = draft, errors
-                draft = gen.draft(request)
+                draft = draft_once()
                 spent = spent + meter.add(draft.usage)
                 post.repairs += 1
                 _apply(post, draft)
@@ -195,6 +203,9 @@ def draft_posts(config, run: Run, gen: Generator, jobs: list[tuple[str, Framewor
                 spent = spent + meter.add(exc.usage)
             post.problems = [Problem(severity="error", code="generator", message=str(exc))]
             post.state = PostState.failed
+        except BaseException:  # the run ends here: the other jobs start no new call
+            stop.set()
+            raise
         if spent.calls or spent.prompt_tokens:
             post.usage = spent
         return post
@@ -204,11 +215,15 @@ def draft_posts(config, run: Run, gen: Generator, jobs: list[tuple[str, Framewor
         futures = [pool.submit(one, p, fw) for p, fw in jobs]
         try:
             for future in as_completed(futures):
-                post = future.result()
+                try:
+                    post = future.result()
+                except Cancelled:  # stopped by another job's error, which is the one raised
+                    continue
                 posts[post.id] = post
                 if on_post:
                     on_post(post)
         except BaseException:
+            stop.set()
             for f in futures:
                 f.cancel()
             raise

@@ -84,6 +84,18 @@ class _Collector:
                 f"{first!r} and {self.plugin!r}; uninstall one or limit plugins with POSTGEN_LOAD_PLUGINS"
             )
         self.entries[name] = Entry(name, item, self.plugin)
+        _register_secrets(item)
+
+
+def _register_secrets(item: Any) -> None:
+    """A connector's `credentials`, a generator's or a source's `needs`: their values are
+    redacted from everything postgen prints or saves, whatever the variables are called."""
+    from .redact import register_secret_names
+
+    for attribute in ("credentials", "needs"):
+        names = getattr(item, attribute, ())
+        if isinstance(names, (tuple, list, set, frozenset)):
+            register_secret_names(n for n in names if isinstance(n, str))
 
 
 sources: Registry[Any] = Registry("source", "postgen_register_sources")

@@ -399,9 +399,23 @@ def write_atomic(path: Path | str, text: str) -> None:
     clean_stale_temp_files(path.parent, path.name)
 
 
+# Values that must come back exactly (ids, digests, states, codes); every other string of a run
+# (messages, warnings, post text, URLs) passes the redactor on its way into the file, which CI commits.
+IDENTIFIERS = frozenset({"id", "platform", "framework", "link_policy", "state", "severity", "code", "kind",
+                         "remote_id", "sent_digest", "source_hash", "source", "generator", "model", "prompt_version"})
+
+
+def _redacted(run: Run) -> Run:
+    from .redact import redact_data
+
+    data = run.model_dump()
+    clean = redact_data(data, IDENTIFIERS)
+    return run if clean == data else Run.model_validate(clean)
+
+
 def save(path: Path | str, run: Run) -> None:
     try:
-        text = render(run)
+        text = render(_redacted(run))
     except ValueError as exc:
         raise RunFileError(path, f"{exc}; nothing was written") from None
     write_atomic(path, text)

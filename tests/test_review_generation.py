@@ -35,35 +35,52 @@ def _failed_with(run, words: str) -> None:
     assert post.errors[0].message.startswith("x-hormozi: ")
 
 
+def _failed_twice_with(run, words: str) -> None:
+    """Asked twice with the same prompt (a glitch gets a second chance), failed, both answers counted."""
+    _failed_with(run, words)
+    assert "(twice)" in run.post("x-hormozi").errors[0].message
+    assert run.post("x-hormozi").usage.calls == 2 and run.usage.calls == 3
+
+
+@pytest.mark.vcr
+def test_a_cut_off_answer_is_asked_for_again(config):
+    """One cut-off JSON answer is a glitch: the same prompt again gives a post, and both calls count."""
+    run = _generate(config)
+    post = run.post("x-hormozi")
+    assert post.state == PostState.ready and post.body.startswith("Most people think AI learning is magic.")
+    assert (post.usage.calls, post.usage.prompt_tokens, post.usage.completion_tokens) == (2, 1200 + 1500, 40 + 90)
+    assert run.usage.calls == 3
+
+
 @pytest.mark.vcr
 def test_malformed_json_from_the_model_fails_the_post_not_the_run(config):
-    _failed_with(_generate(config), "not the expected JSON")
+    _failed_twice_with(_generate(config), "not the expected JSON")
 
 
 @pytest.mark.vcr
 def test_answer_of_the_wrong_shape_fails_the_post_not_the_run(config):
-    _failed_with(_generate(config), "not the expected JSON")
+    _failed_twice_with(_generate(config), "not the expected JSON")
 
 
 @pytest.mark.vcr
 def test_a_body_that_is_not_json_fails_the_post_not_the_run(config):
-    _failed_with(_generate(config), "not the expected JSON")
+    _failed_twice_with(_generate(config), "not the expected JSON")
 
 
 @pytest.mark.vcr
 def test_an_answer_without_choices_fails_the_post_not_the_run(config):
-    _failed_with(_generate(config), "no answer")
+    _failed_twice_with(_generate(config), "no answer")
 
 
 @pytest.mark.vcr
 def test_a_brief_that_is_not_json_is_a_clear_error(config):
-    with pytest.raises(GeneratorError, match="brief: .*not the expected JSON"):
+    with pytest.raises(GeneratorError, match=r"brief: .*not the expected JSON.*\(twice\)"):
         _generate(config)
 
 
 @pytest.mark.vcr
 def test_an_html_page_fails_the_post_not_the_run(config):
-    _failed_with(_generate(config), "not the expected JSON")
+    _failed_twice_with(_generate(config), "not the expected JSON")
 
 
 # --------------------------------------------------------------------------- run --video

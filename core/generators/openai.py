@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+import random
+import threading
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from postgen import hookimpl
-from postgen.generator import Draft, DraftRequest, Generator, GeneratorError, PostGenerationError
+from postgen.generator import Cancelled, Draft, DraftRequest, Generator, GeneratorError, PostGenerationError
 from postgen.models import Brief, Fact, Usage, Video
 
 PROMPT_VERSION = "2026-11-24.1"
@@ -105,10 +107,11 @@ def brief_messages(video: Video) -> list[dict[str, str]]:
 
 
 class OpenAIGenerator(Generator):
-    """Chat completions with structured output; usage recorded per call."""
+    """Chat completions with structured output; usage recorded per answer received."""
 
     name = "openai"
     needs = ("OPENAI_API_KEY",)
+    credentials = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID")
     prompt_version = PROMPT_VERSION
 
     def __init__(self, settings: Any = None):
@@ -118,6 +121,13 @@ class OpenAIGenerator(Generator):
     @property
     def model(self) -> str | None:
         return getattr(self.settings, "model", None) or "gpt-4o-mini"
+
+    @property
+    def where(self) -> str:
+        """Where calls go, by name only: a base URL may carry a password or a token in its path."""
+        if getattr(self.settings, "base_url", None):
+            return "the server at [generator] base_url"
+        return "the server at OPENAI_BASE_URL" if os.environ.get("OPENAI_BASE_URL") else "the OpenAI API"
 
     def client(self):
         if self._client is None:
@@ -131,69 +141,124 @@ class OpenAIGenerator(Generator):
                 api_key=key,
                 base_url=getattr(s, "base_url", None) or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL,
                 timeout=getattr(s, "timeout", 60.0),
-                max_retries=getattr(s, "max_retries", 2),
+                max_retries=0,  # _call retries, so that a stopping run sends nothing more
             )
         return self._client
 
-    def _call(self, messages: list[dict[str, str]], schema: type[BaseModel], what: str) -> tuple[BaseModel, Usage]:
-        """One structured call. Failures limited to this call raise PostGenerationError."""
+    def _call(self, messages: list[dict[str, str]], schema: type[BaseModel], what: str,
+              cancelled: threading.Event | None = None) -> tuple[BaseModel, Usage]:
+        """One structured answer. A transient failure (429, 5xx, 408/409, timeout, connection) is
+        retried up to `max_retries` times with back-off; an answer that cannot be parsed (cut-off
+        JSON, a fenced answer, the wrong shape) is asked for once more with the same prompt.
+        `cancelled` set (the run is stopping) means no further request. Failures limited to this
+        call raise PostGenerationError; the usage returned or attached counts every answer received."""
         import openai
 
         kwargs: dict[str, Any] = {"model": self.model, "messages": messages, "response_format": schema}
         temperature = getattr(self.settings, "temperature", None)
         if temperature is not None:
             kwargs["temperature"] = temperature
-        where = getattr(self.settings, "base_url", None) or os.environ.get("OPENAI_BASE_URL") or "the OpenAI API"
+        cancelled = cancelled or threading.Event()
+        retries, spent, glitch = getattr(self.settings, "max_retries", 2), Usage(), None
+        transient = 0
+        while True:
+            if cancelled.is_set():
+                raise Cancelled(f"{what}: not sent, the run is stopping")
+            try:
+                raw = self.client().chat.completions.with_raw_response.parse(**kwargs)
+            except openai.OpenAIError as exc:
+                delay = self._retry_delay(exc, transient, retries)
+                if delay is None:
+                    raise self._failure(exc, what, retries) from None
+                transient += 1
+                cancelled.wait(delay)
+                continue
+            spent = spent + _usage(raw.http_response)
+            try:
+                return self._parsed(raw, what, spent), spent
+            except _Unparseable as exc:
+                if glitch is not None:  # twice in a row: not a glitch
+                    raise PostGenerationError(f"{what}: {self.where} {exc} (twice); rerun", usage=spent) from None
+                glitch = exc
+
+    def _parsed(self, raw: Any, what: str, spent: Usage) -> BaseModel:
+        import openai
+
         try:
-            response = self.client().chat.completions.parse(**kwargs)
-        except openai.LengthFinishReasonError as exc:
+            response = raw.parse()
+        except openai.LengthFinishReasonError:
             raise PostGenerationError(f"{what}: the model hit its output token limit before finishing; rerun, or use a model with a larger output limit",
-                                      usage=_usage(getattr(exc, "completion", None))) from None
-        except openai.ContentFilterFinishReasonError as exc:
+                                      usage=spent) from None
+        except openai.ContentFilterFinishReasonError:
             raise PostGenerationError(f"{what}: the service's content filter stopped the answer; rerun or edit the post by hand",
-                                      usage=_usage(getattr(exc, "completion", None))) from None
-        except openai.AuthenticationError:
-            raise GeneratorError(f"{where} refused OPENAI_API_KEY (401): check the key, or unset it to use the offline generator") from None
-        except openai.PermissionDeniedError as exc:
-            raise GeneratorError(f"{where} denied access (403) for model {self.model!r}: {_short(exc)}") from None
-        except openai.NotFoundError:
-            raise GeneratorError(f"{where} has no model {self.model!r} (404): fix [generator] model in postgen.toml") from None
-        except openai.RateLimitError as exc:
-            if getattr(exc, "code", None) == "insufficient_quota":  # no wait fixes it: stop the run
-                raise GeneratorError(f"{where}: the account behind OPENAI_API_KEY is out of quota (429 insufficient_quota); "
-                                     "add credit or check the plan's billing, or use [generator] name = \"offline\"") from None
-            retries = getattr(self.settings, "max_retries", 2)
-            raise PostGenerationError(
-                f"{what}: rate limited (429) after {retries} retries ({_short(exc)}); wait a minute and rerun, "
-                "or lower [generator] concurrency"
-            ) from None
-        except openai.APITimeoutError:
-            raise PostGenerationError(f"{what}: {where} did not answer within {getattr(self.settings, 'timeout', 60)} s after retries; rerun, or raise [generator] timeout") from None
-        except openai.APIConnectionError:
-            raise PostGenerationError(f"{what}: could not connect to {where}; check the network or OPENAI_BASE_URL, then rerun") from None
-        except openai.InternalServerError as exc:
-            raise PostGenerationError(f"{what}: {where} failed ({exc.status_code}) after retries; rerun later") from None
-        except openai.BadRequestError as exc:
-            raise GeneratorError(f"{where} rejected the request (400): {_short(exc)}") from None
-        except openai.APIStatusError as exc:
-            if exc.status_code in (408, 409):  # transient, like 429 and 5xx (the client retries them all)
-                raise PostGenerationError(f"{what}: {where} answered {exc.status_code} after retries ({_short(exc)}); rerun") from None
-            raise GeneratorError(f"{where} answered {exc.status_code}: {_short(exc)}") from None
-        except openai.OpenAIError as exc:
-            raise GeneratorError(f"{where}: {_short(exc)}") from None
-        except (ValueError, AttributeError) as exc:  # not the JSON asked for: a bad body (ValueError), a non-JSON
-            # content type (the client hands back text), a message off the schema (pydantic errors are ValueErrors)
-            raise PostGenerationError(f"{what}: {where} sent an answer that is not the expected JSON ({type(exc).__name__}); rerun") from None
+                                      usage=spent) from None
+        except (ValueError, AttributeError, TypeError) as exc:  # a bad body (ValueError), a non-JSON content
+            # type (the client hands back text), a message off the schema (pydantic errors are ValueErrors)
+            raise _Unparseable(f"sent an answer that is not the expected JSON ({type(exc).__name__})") from None
         choices = getattr(response, "choices", None)
         if not choices:
-            raise PostGenerationError(f"{what}: {where} sent no answer (no choices); rerun")
+            raise _Unparseable("sent no answer (no choices)")
         message = choices[0].message
-        usage = _usage(response)
         if getattr(message, "refusal", None):
-            raise PostGenerationError(f"{what}: the model refused: {message.refusal}", usage=usage)
+            raise PostGenerationError(f"{what}: the model refused: {message.refusal}", usage=spent)
         if message.parsed is None:
-            raise PostGenerationError(f"{what}: the answer did not match the expected structure; rerun", usage=usage)
-        return message.parsed, usage
+            raise _Unparseable("sent an answer that did not match the expected structure")
+        return message.parsed
+
+    @staticmethod
+    def _retry_delay(exc: Exception, done: int, retries: int) -> float | None:
+        """Seconds to wait before trying `exc`'s call again, or None: do not. Like the openai
+        client (which no longer retries itself): 408, 409, 429 (not insufficient_quota), 5xx,
+        timeouts and connection failures; the server's Retry-After up to a minute, else back-off."""
+        import openai
+
+        if done >= retries or not isinstance(exc, (openai.APIStatusError, openai.APIConnectionError)):
+            return None
+        headers = getattr(getattr(exc, "response", None), "headers", None) or {}
+        verdict = headers.get("x-should-retry")
+        if isinstance(exc, openai.APIStatusError):
+            if getattr(exc, "code", None) == "insufficient_quota" or verdict == "false":
+                return None
+            if exc.status_code not in (408, 409, 429) and exc.status_code < 500 and verdict != "true":
+                return None
+        for header, unit in (("retry-after-ms", 1000), ("retry-after", 1)):
+            try:
+                wait = float(headers.get(header, "")) / unit
+            except ValueError:
+                continue
+            return wait if 0 <= wait <= 60 else None
+        return min(0.5 * 2 ** done, 8.0) * (1 - 0.25 * random.random())
+
+    def _failure(self, exc: Exception, what: str, retries: int) -> GeneratorError:  # exc: an openai.OpenAIError
+        """The error to raise for a call that failed for good: the post's (PostGenerationError) or the run's."""
+        import openai
+
+        where = self.where
+        if isinstance(exc, openai.AuthenticationError):
+            return GeneratorError(f"{where} refused OPENAI_API_KEY (401): check the key, or unset it to use the offline generator")
+        if isinstance(exc, openai.PermissionDeniedError):
+            return GeneratorError(f"{where} denied access (403) for model {self.model!r}: {_short(exc)}")
+        if isinstance(exc, openai.NotFoundError):
+            return GeneratorError(f"{where} has no model {self.model!r} (404): fix [generator] model in postgen.toml")
+        if isinstance(exc, openai.RateLimitError):
+            if getattr(exc, "code", None) == "insufficient_quota":  # no wait fixes it: stop the run
+                return GeneratorError(f"{where}: the account behind OPENAI_API_KEY is out of quota (429 insufficient_quota); "
+                                      "add credit or check the plan's billing, or use [generator] name = \"offline\"")
+            return PostGenerationError(f"{what}: rate limited (429) after {retries} retries ({_short(exc)}); wait a minute and rerun, "
+                                       "or lower [generator] concurrency")
+        if isinstance(exc, openai.APITimeoutError):
+            return PostGenerationError(f"{what}: {where} did not answer within {getattr(self.settings, 'timeout', 60)} s after retries; rerun, or raise [generator] timeout")
+        if isinstance(exc, openai.APIConnectionError):
+            return PostGenerationError(f"{what}: could not connect to {where}; check the network or the base URL, then rerun")
+        if isinstance(exc, openai.InternalServerError):
+            return PostGenerationError(f"{what}: {where} failed ({exc.status_code}) after retries; rerun later")
+        if isinstance(exc, openai.BadRequestError):
+            return GeneratorError(f"{where} rejected the request (400): {_short(exc)}")
+        if isinstance(exc, openai.APIStatusError):
+            if exc.status_code in (408, 409):  # transient, like 429 and 5xx
+                return PostGenerationError(f"{what}: {where} answered {exc.status_code} after retries ({_short(exc)}); rerun")
+            return GeneratorError(f"{where} answered {exc.status_code}: {_short(exc)}")
+        return GeneratorError(f"{where}: {_short(exc)}")
 
     def brief(self, video: Video) -> tuple[Brief, Usage]:
         try:
@@ -205,33 +270,38 @@ class OpenAIGenerator(Generator):
 
     def draft(self, request: DraftRequest) -> Draft:
         post = f"{request.platform}-{request.framework.name}"
-        out, usage = self._call(draft_messages(request), DraftOut, post)
+        out, usage = self._call(draft_messages(request), DraftOut, post, request.cancelled)
         title = out.title if request.has_title else None
         return Draft(body=out.body, title=title, usage=usage)
 
 
-def _usage(response: Any) -> Usage:
-    u = getattr(response, "usage", None)
-    if u is None:
+class _Unparseable(Exception):
+    """An answer arrived but is not the JSON asked for: worth one more try with the same prompt."""
+
+
+def _usage(http_response: Any) -> Usage:
+    """One answer's usage, read from the raw body so that answers that fail to parse count too."""
+    try:
+        u = http_response.json().get("usage") or {}
+        details = u.get("prompt_tokens_details") or {}
+        return Usage(calls=1, prompt_tokens=u.get("prompt_tokens") or 0, completion_tokens=u.get("completion_tokens") or 0,
+                     cached_tokens=details.get("cached_tokens") or 0)
+    except (ValueError, AttributeError, TypeError):  # not JSON, or not the usual shape: the call still counts
         return Usage(calls=1)
-    details = getattr(u, "prompt_tokens_details", None)
-    cached = getattr(details, "cached_tokens", None) or 0
-    return Usage(calls=1, prompt_tokens=u.prompt_tokens or 0, completion_tokens=u.completion_tokens or 0, cached_tokens=cached)
 
 
 def _short(exc: Exception) -> str:
-    """The service's own error message, without the request dump, and never the key
-    (some OpenAI-compatible proxies quote it; the message goes to the screen and runs/)."""
+    """The service's own error message without the request dump, redacted before it is cut
+    (a key cut in half would no longer be recognised)."""
+    from postgen.redact import redact
+
     body = getattr(exc, "body", None)
     text = str(exc)
     if isinstance(body, dict):
         inner = body.get("error") if isinstance(body.get("error"), dict) else body
         if inner.get("message"):
             text = str(inner["message"])
-    key = os.environ.get("OPENAI_API_KEY") or ""
-    if len(key) >= 8:  # a local server's placeholder key ("x") is no secret, and replacing it would garble the text
-        text = text.replace(key, "<OPENAI_API_KEY>")
-    return text[:200]
+    return redact(text)[:200]
 
 
 @hookimpl
