@@ -100,7 +100,7 @@ def test_a_published_post_cannot_be_edited_in_the_page_nor_through_the_server(br
     assert article.locator(".locked").count() == 1
     # Past the page: the same request its script would send, straight to the server.
     reply = page.evaluate("""async (version) => {
-        const key = document.getElementById("review").dataset.key;
+        const key = document.getElementById("review").dataset.launch;
         const r = await fetch("/api/posts/x-naval/text", {method: "POST",
             headers: {"Content-Type": "application/json", "X-Postgen-Review": key},
             body: JSON.stringify({version, body: "Edited after it went out."})});

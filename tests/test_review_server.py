@@ -40,6 +40,7 @@ def test_every_request_needs_the_launch_key(served):
     status, headers, page = served.request("GET", "/", headers={"Cookie": f"postgen-review-{served.port}={served.server.key}"})
     assert status == 200 and headers["content-type"].startswith("text/html")
     assert b'data-post="x-hormozi"' in page and headers["cache-control"] == "no-store"
+    assert f'data-launch="{served.server.key}"'.encode() in page  # for its script's header (the redactor left it)
     assert served.request("GET", "/", headers={"Cookie": f"postgen-review-{served.port}=nope"})[0] == 403
     # A change needs the key in the header: the cookie alone (which another site's form could ride on) is not enough.
     version = served.version("x-hormozi")
@@ -104,13 +105,16 @@ def test_a_text_with_warnings_only_is_saved_with_them(served):
 
 
 def test_a_failed_post_whose_text_is_fixed_becomes_ready(served):
-    from postgen.models import PostState
+    from postgen.models import PostState, Problem
 
-    change_file(served.path, "x-naval", state=PostState.failed, last_error="329 of 280 weighted characters")
+    why = Problem(severity="error", code="generator", message="the model refused (400): try again later")
+    change_file(served.path, "x-naval", state=PostState.failed, last_error="refused", problems=[why])
+    page = served.server.review.page("k")
+    assert "the model refused (400): try again later" in page  # why generation failed is shown with the post
     status, reply = served.post("x-naval", "text", {"version": served.version("x-naval"), "body": VALID_X})
-    assert reply["saved"] is True
+    assert reply["saved"] is True and "the model refused" not in reply["post"]["card"]
     post = _file(served.path).post("x-naval")
-    assert post.state is PostState.ready and post.last_error is None
+    assert post.state is PostState.ready and post.last_error is None and post.errors == []
 
 
 def test_a_stale_edit_is_refused_and_the_other_change_kept(served):

@@ -67,7 +67,10 @@ class Review:
         run = self.load()
         html = review.render(run, review.cards(run, self.config), tz=self.tz, live=live, source=str(self.path),
                              require_approval=self.config.publish.require_approval, key="\0key\0" if live else "")
-        return redact(html).replace("\0key\0", key)
+        html = redact(html)
+        if live and "\0key\0" not in html:  # the page's script could send no key: say why, never serve it
+            raise RuntimeError("the redactor removed the review page's launch key (data-launch)")
+        return html.replace("\0key\0", key)
 
     def _data(self, post: Post, run: Run, shown: Post | None = None) -> dict[str, Any]:
         """The post for the page; `shown`: a text being edited, checked and previewed in its place."""
@@ -127,7 +130,7 @@ class Review:
             self._guard(post, seen)
             if post.title is not None and title is not None and "\n" in title:
                 raise Refused(422, "not saved: a title is one line")
-            update = {"body": body} | ({"title": title} if post.title is not None and title is not None else {})
+            update = {"body": body, "problems": []} | ({"title": title} if post.title is not None and title is not None else {})
             edited = post.model_copy(update=update)
             view = review.card(edited, run, self.config)
             if view.errors:
@@ -138,7 +141,7 @@ class Review:
                 return Reply(200, True, "valid; same as the file", self._data(post, run))
 
             def change(current: Post, current_run: Run) -> None:
-                current.body, current.title = edited.body, edited.title
+                current.body, current.title, current.problems = edited.body, edited.title, []
                 current.problems = review.card(current, current_run, self.config).problems
                 if current.errors:  # the file changed meanwhile in a way that matters: keep it as it is
                     raise Refused(409, "not saved: with the file as it is now this text has errors", current)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..connector import Connector, Preview
     from ..models import Post, Problem, Run
 
+GENERATOR_FAILED = "generator"  # the problem code postgen.pipeline gives a post the generator could not write
 # A post in one of these states went (or may have gone) out: its text, approval and slot are history.
 LOCKED_STATES = ("publishing", "published")
 
@@ -70,7 +71,9 @@ def card(post: Post, run: Run, config=None, connector: Connector | None = None) 
 
     if connector is None and post.platform in connectors:
         connector = connector_for(post.platform, config)
-    problems = check_post(post, run, connector, config)
+    # Why generation failed is said once, when it happens (the generator's message is kept with the
+    # post until its text is saved again); every other problem is checked afresh, as validate does.
+    problems = [p for p in post.problems if p.code == GENERATOR_FAILED] + check_post(post, run, connector, config)
     view = Card(post=post, problems=problems, connector=connector)
     if connector is None:
         return view
@@ -363,7 +366,7 @@ def render(run: Run, views: list[Card], *, tz: tzinfo, live: bool, source: str =
         for view in (v for v in views if v.post.platform == platform):
             body.append(_article(view, tz, f"{frameworks[view.post.framework]} FRAMEWORK", live))
         body.append("</section>")
-    main = f'<main id="review" data-key="{escape(key)}">' if live else "<main>"
+    main = f'<main id="review" data-launch="{escape(key)}">' if live else "<main>"
     return page(f"Review: {run.id}", main + "\n".join(body) + "</main>", css=CSS, script=SCRIPT if live else "",
                 csp_extra="connect-src 'self'" if live else "")
 
@@ -397,7 +400,7 @@ ul.notes { font-size: .8rem; color: var(--muted); padding-left: 1.2rem; }
 # back the post's card (rendered and escaped by this module) and its new version.
 SCRIPT = r"""
 "use strict";
-const KEY = document.getElementById("review").dataset.key;
+const KEY = document.getElementById("review").dataset.launch;
 const DEBOUNCE_MS = 400;
 
 async function send(id, action, payload) {
