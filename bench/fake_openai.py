@@ -84,6 +84,11 @@ def schema_answer(body: dict[str, Any]) -> str:
     return json.dumps(instance(schema, schema.get("$defs", {})))
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # sixteen drafts connect at once: the default backlog of 5 drops some
+    daemon_threads = True
+
+
 class FakeOpenAI:
     def __init__(self, latency: float = 0.2, script: Callable[[Seen], Reply | None] | None = None):
         self.latency = latency
@@ -125,8 +130,7 @@ class FakeOpenAI:
                     seen.answered, seen.status = time.perf_counter(), reply.status
                     server.last_done = seen.answered
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _Server(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property

@@ -15,6 +15,8 @@ from postgen.models import FollowUp, Post, Problem, Publication
 from postgen.models import utcnow as now  # one clock for the ledger and the connectors
 
 DEFAULT_TIMEOUT = 30.0
+# Policies whose link goes in a follow-up ("once": the ledger keeps it on one post of the run).
+FOLLOW_UP_POLICIES = ("first_comment", "once")
 MARKDOWN = re.compile(r"\*\*[^*\n]+\*\*|__[^_\n]+__|\[[^\]\n]+\]\(https?://[^)\s]+\)|^#{1,6} \S|^```|`[^`\n]+`", re.M)
 
 
@@ -28,15 +30,15 @@ def sent_body(post: Post) -> str:
 
 def follow_up_link(post: Post) -> str | None:
     """The text of the link comment/reply, or None when the policy posts none."""
-    if post.link_policy == "first_comment" and post.link:
+    if post.link_policy in FOLLOW_UP_POLICIES and post.link:
         return post.link
     return None
 
 
 def link_problems(post: Post, what: str) -> list[Problem]:
-    if post.link_policy == "first_comment" and not post.link:
+    if post.link_policy in FOLLOW_UP_POLICIES and not post.link:
         return [Problem(severity="warning", code="no_link",
-                        message=f"link policy is first_comment but the post has no link: no {what} will be posted")]
+                        message=f"link policy is {post.link_policy} but the post has no link: no {what} will be posted")]
     return []
 
 

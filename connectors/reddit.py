@@ -41,6 +41,7 @@ class RedditConnector(Connector):
     label = "REDDIT"
     credentials = CREDENTIALS
     has_title = True
+    listing_lags = True  # a submission can be missing from the user's listing for a while after it landed
     limit = BODY_LIMIT  # self-text characters
     Options = RedditOptions
     options: RedditOptions

@@ -33,7 +33,7 @@ class XOptions(ConnectorOptions):
     long_posts: Literal["shorten", "thread", "premium"] = "shorten"
     # Estimates in USD per created post (X pay-per-use since 2026-02; a post with a URL costs ~13x).
     price_post_usd: float = Field(default=0.015, ge=0)
-    price_post_with_url_usd: float = Field(default=0.195, ge=0)
+    price_post_with_url_usd: float = Field(default=0.20, ge=0)
     timeout: float = Field(default=common.DEFAULT_TIMEOUT, gt=0)
 
 

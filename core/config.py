@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .models import PLATFORMS
+from .slots import parse_slot
 
 DEFAULT_FILE = "postgen.toml"
 SECRET_HINTS = ("key", "secret", "token", "password")
@@ -57,8 +58,6 @@ class ScheduleConfig(_Section):
     @field_validator("slots")
     @classmethod
     def _slots_parse(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
-        from .schedule import parse_slot
-
         for texts in value.values():
             for text in texts:
                 parse_slot(text)  # ValueError names the slot and the allowed forms
@@ -81,6 +80,33 @@ class PublishConfig(_Section):
     max_wait_seconds: int = Field(default=60, ge=0)  # longest 429 wait before deferring
     max_attempts: int = Field(default=3, ge=1)  # 5xx/timeout back-off attempts per call
     pending_threshold: int = Field(default=5, ge=0)  # CI: generate a new run below this many
+    # --due: a post more than this late is moved to the next free slot instead of sent (3 hours:
+    # an hourly job that GitHub starts late, or misses twice, still posts on time; a post never
+    # lands in the next slot's window).
+    max_lateness_minutes: int = Field(default=180, ge=0)
+    # Estimated platform spend (X pay-per-use) per day, in USD; what would go over waits. None: no cap.
+    max_cost_usd_per_day: float | None = Field(default=None, ge=0)
+    # Where a platform's listing lags behind a post (Reddit), a lookup that finds nothing after an
+    # unknown outcome is repeated at least this long after the attempt before anything is resent.
+    listing_lag_minutes: int = Field(default=10, ge=0)
+    # Domains a post may link to besides the video's own URL ("example.com" also allows its
+    # subdomains). Any other URL in a post is an error that blocks publishing.
+    allowed_link_domains: list[str] = Field(default_factory=list)
+    # Claims (numbers, names, results) the video does not make: errors instead of warnings.
+    # The environment variable POSTGEN_STRICT_CLAIMS=1 turns this on too (the CI workflow sets it).
+    strict_claims: bool = False
+
+    @field_validator("allowed_link_domains")
+    @classmethod
+    def _bare_domains(cls, value: list[str]) -> list[str]:
+        out = []
+        for entry in value:
+            domain = entry.strip().lower().rstrip(".")
+            domain = domain[2:] if domain.startswith("*.") else domain
+            if not re.fullmatch(r"[^\s/:@?#]+\.[^\s/:@?#.]+", domain):
+                raise ValueError(f"{entry!r} is not a domain: write it like \"example.com\" (no scheme, no path)")
+            out.append(domain)
+        return out
 
 
 class PlatformsConfig(_Section):

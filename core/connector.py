@@ -84,6 +84,9 @@ class Connector:
     # True when the platform itself refuses a second identical post (X 403, LinkedIn 422), so the
     # ledger may resend after a 5xx even when find_existing cannot answer. False is the safe default.
     refuses_duplicates: ClassVar[bool] = False
+    # True when a post can be missing from `find_existing` for a while after it landed (Reddit's
+    # listing): after an unknown outcome the ledger looks again on a later pass before any resend.
+    listing_lags: ClassVar[bool] = False
     Options: ClassVar[type[ConnectorOptions]] = ConnectorOptions
     # The most a post may measure (see `measure`), or None if the platform names no limit. The run
     # summary shows `measure/limit`; generators fit drafts under it. A property when an option sets it.
@@ -122,8 +125,8 @@ class Connector:
 
     def needs_follow_up(self, post: Post) -> bool:
         """Whether `publish_follow_up` has something to send after the post: by default the link
-        comment (policy `first_comment` and a link). The ledger asks before it calls."""
-        return post.link_policy == "first_comment" and bool(post.link)
+        comment (policy `first_comment` or `once` and a link). The ledger asks before it calls."""
+        return post.link_policy in ("first_comment", "once") and bool(post.link)
 
     def publish_follow_up(self, post: Post, publication: Publication) -> Publication:
         """Post what is still missing after the post (the link comment/reply, thread parts) and

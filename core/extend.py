@@ -61,7 +61,8 @@ def extend(
     from .checks import connector_for
     from .events import Event, fire
     from .frameworks import available
-    from .pipeline import _Meter, draft_posts, pick_generator, settle
+    from .grounding import ground
+    from .pipeline import _Meter, clean_brief, draft_posts, pick_generator, settle
 
     run = runfile.load(path)
     wanted = list(dict.fromkeys(platforms)) if platforms else missing_platforms(config, run)
@@ -81,13 +82,15 @@ def extend(
     meter = _Meter(gen.model, config.generator.prices)
     work = run.model_copy(deep=True)
     if work.brief is None:  # an imported run: no brief, and the transcript was never stored
-        work.brief, usage = gen.brief(work.video)
+        brief, usage = gen.brief(work.video)
         meter.add(usage)
+        work.brief, dropped = ground(clean_brief(brief), work.video)  # as a new run's brief is
         outcome.warnings.append("this run had no brief: one was written from the stored title and description")
+        outcome.warnings += dropped
     connectors = {p: connector_for(p, config) for p in dict.fromkeys(p for p, _ in jobs)}
     new = draft_posts(config, work, gen, jobs, connectors, library, meter, on_post)
     work.posts += new
-    settle(work, connectors, new)  # near-duplicates are judged against the whole run
+    settle(work, connectors, new, config)  # near-duplicates are judged against the whole run
 
     with runfile.locked(path, "extend"):
         fresh = runfile.load(path)

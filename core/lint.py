@@ -1,16 +1,20 @@
-"""Lints: what no platform refuses but users regret. Always warnings, never errors.
+"""Lints: what no platform refuses but users regret.
 
-- numbers and number-claims ("$40K", "20 minutes", "zero math", "six figures") that neither the
-  brief nor the video's own text supports;
+- claims the video does not make: numbers ("$40K", "20 minutes", "six figures"), names of people
+  and organisations, results and superlatives ("doubled", "10x", "the #1", "best"), checked
+  against the video's own words (postgen.grounding). Warnings, or errors under strict claims;
 - markdown on platforms that show it literally (X, LinkedIn);
 - a LinkedIn hook that ends after the "see more" fold (~210 characters);
 - near-duplicate posts across frameworks on the same platform.
+
+Everything but a strict claim check is a warning.
 """
 
 from __future__ import annotations
 
 import re
 
+from .grounding import Support, sentences
 from .models import Post, Problem, Run
 
 NO_MARKDOWN = {"x", "linkedin"}
@@ -23,22 +27,6 @@ NO_MARKDOWN = {"x", "linkedin"}
 FOLD = 210
 FOLD_LINES = 3
 DUPLICATE_THRESHOLD = 0.5  # Jaccard similarity of 3-word shingles
-NUMBER_WORDS = (
-    "zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-    "sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
-    "hundred|thousand|million|billion|trillion|half|double|triple|dozen"
-)
-UNITS = (
-    r"minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|seconds?|percent|figures?|x|times|"
-    r"people|customers|clients|users|dollars|math|equations|steps|ways|rules|lessons|mistakes|k|m|bn"
-)
-# A number (digits with $ % K M, or a number word) and, when there is one, the unit after it.
-CLAIM = re.compile(
-    rf"(?<![\w$])(?P<num>\$?\d[\d,.]*(?:\s?(?:%|[kKmMbB]\b))?|(?:{NUMBER_WORDS})\b)(?:[\s-]+(?P<unit>{UNITS})\b)?",
-    re.IGNORECASE,
-)
-# Number words that are usually not claims when they stand alone ("one idea", "no one").
-SOFT_WORDS = {"one", "half", "double", "dozen"}
 MARKDOWN = [
     (re.compile(r"\*\*[^*\n]+\*\*|__[^_\n]+__"), "bold markdown (**...**)"),
     (re.compile(r"^\s{0,3}#{1,6}\s+\S", re.MULTILINE), "a markdown heading (# ...)"),
@@ -47,56 +35,32 @@ MARKDOWN = [
 ]
 
 
-def _support_text(run: Run | None) -> str:
-    if run is None:
-        return ""
+def run_support(run: Run) -> Support:
+    """What a run keeps for claims to rest on: the video's own text as stored (no transcript), the
+    brief's evidence (checked against the transcript when the brief was made), the backing
+    sentences kept at generation, and the duration. Never the brief's own wording: a model wrote it."""
     v = run.video
-    parts = [v.title, v.description, v.transcript or "", v.channel]
+    texts = [v.title, v.description, v.channel, *sentences(v.transcript or "")]
     if run.brief is not None:
-        b = run.brief
-        parts += [b.teaches, b.audience, *b.key_points]
-        parts += [f"{f.claim} {f.evidence}" for f in b.facts]
+        texts += [f.evidence for f in run.brief.facts]
+    texts += run.backing
     if v.duration:
-        parts.append(f"{round(v.duration / 60)} minutes")
-    return " ".join(p for p in parts if p).lower()
+        texts.append(f"{round(v.duration / 60)} minutes")
+    return Support(texts)
 
 
-def _normal(num: str) -> str:
-    return num.lower().replace("$", "").replace(",", "").replace(" ", "").rstrip(".")
-
-
-def _number_in(norm: str, support: str) -> bool:
-    """`norm` ("20", "40k", "98%") as a whole number of `support`: 2024 or 120 does not back "20"."""
-    m = re.fullmatch(r"([\d.]+)(.*)", norm)
-    if not m:
-        return norm in support
-    digits, suffix = m.groups()
-    pattern = rf"(?<![\d.]){re.escape(digits)}(?!\d|\.\d)"
-    if suffix:  # "40k" is backed by "40k" or "40 thousand", "2m" by "2 million"
-        spelled = {"k": "k|thousand", "m": "m|mn|million", "b": "b|bn|billion"}.get(suffix, re.escape(suffix))
-        pattern += rf"\s?(?:{spelled})(?![a-z])"
-    return re.search(pattern, support, re.IGNORECASE) is not None
-
-
-def unsupported_claims(text: str, support: str) -> list[str]:
-    """Numbers and number-claims in `text` that `support` does not contain."""
-    support_norm = re.sub(r"(?<=\d),(?=\d)|\$", "", support)  # 40,000 -> 40000, $40k -> 40k
-    found: list[str] = []
-    for m in CLAIM.finditer(text):
-        num, unit = m.group("num"), m.group("unit")
-        word = num.lower()
-        if word.isalpha() and word in SOFT_WORDS and not unit:
-            continue
-        if word.isalpha() and not unit and word not in ("zero", "million", "billion", "trillion", "thousand", "hundred"):
-            continue  # "three ideas" style counting words are fine without a unit claim
-        phrase = m.group(0).strip()
-        if word.isalpha():
-            ok = re.search(rf"\b{re.escape(phrase.lower())}\b", support) is not None
-        else:
-            ok = _number_in(_normal(num), support_norm)
-        if not ok:
-            found.append(phrase)
-    return found
+def claim_problems(text: str, run: Run, source: Support | None = None, strict: bool = False) -> list[Problem]:
+    """One problem naming every claim of `text` that neither the run nor `source` backs."""
+    support = run_support(run)
+    if source is not None:
+        support = Support(support.texts + source.texts)
+    claims = support.unsupported(text)
+    if not claims:
+        return []
+    shown = ", ".join(f'"{c}"' for c in dict.fromkeys(c.text for c in claims))
+    return [Problem(severity="error" if strict else "warning", code="unsupported_claim",
+                    message=f"{shown}: not in the video's own words (its transcript, description or the brief's "
+                            "checked evidence): check it or cut it")]
 
 
 def _hook(body: str) -> str:
@@ -136,16 +100,13 @@ def similarity(a: str, b: str) -> float:
     return len(sa & sb) / len(sa | sb)
 
 
-def lint_post(post: Post, run: Run | None = None) -> list[Problem]:
-    """Warnings about one post, in the context of its run when given."""
+def lint_post(post: Post, run: Run | None = None, *, source: Support | None = None, strict: bool = False) -> list[Problem]:
+    """Problems about one post, in the context of its run when given. `source` is the transcript
+    while generating (postgen.grounding.source_support); `strict` makes unsupported claims errors."""
     problems: list[Problem] = []
     text = f"{post.title}\n{post.body}" if post.title else post.body
     if run is not None:
-        claims = unsupported_claims(text, _support_text(run))
-        if claims:
-            shown = ", ".join(f'"{c}"' for c in dict.fromkeys(claims))
-            problems.append(Problem(severity="warning", code="unsupported_claim",
-                                    message=f"{shown} not found in the brief or the video's text: check it or cut it"))
+        problems += claim_problems(text, run, source, strict)
     if post.platform in NO_MARKDOWN:
         for pattern, what in MARKDOWN:
             if pattern.search(post.body):

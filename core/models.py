@@ -13,8 +13,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .untrusted import normalize
+
 PLATFORMS = ("linkedin", "x", "reddit")
-LinkPolicy = Literal["first_comment", "inline", "none"]
+# "once": the link follow-up goes only under the first post of a run on that platform to go out
+# (the ledger turns it into "first_comment" on that post and "none" on the others as they go out).
+LinkPolicy = Literal["first_comment", "inline", "none", "once"]
 
 
 def utcnow() -> datetime:
@@ -28,7 +32,8 @@ class _Model(BaseModel):
 
 
 class Video(_Model):
-    """A video as the sources found it. `transcript` is None when none could be had."""
+    """A video as the sources found it. `transcript` is None when none could be had.
+    Its text fields are normalized on the way in (untrusted text: see postgen.untrusted)."""
 
     id: str
     url: str
@@ -40,6 +45,13 @@ class Video(_Model):
     transcript: str | None = None
     views: int | None = None
     source: str = ""  # name of the source plugin that produced it
+
+    @field_validator("url", "title", "channel", "description", "transcript")
+    @classmethod
+    def _normalized(cls, value: str | None) -> str | None:
+        """Every source, plugins included, hands its text through here: no control or invisible
+        format characters get past a Video (see postgen.untrusted)."""
+        return normalize(value) if value else value
 
 
 class Framework(_Model):
@@ -102,7 +114,8 @@ class FollowUp(_Model):
     kind: str  # "first_comment", "reply", "thread"
     remote_id: str | None = None
     url: str | None = None
-    state: Literal["publishing", "published", "failed"] = "published"
+    # "skipped": a person settled a failed one as left out (`--resolve POST --follow-up skip`)
+    state: Literal["publishing", "published", "failed", "skipped"] = "published"
     error: str | None = None
     error_kind: str | None = None  # a failed one's PublishError kind: tells the ledger whether a retry is safe
     at: datetime | None = None
@@ -157,6 +170,7 @@ class Post(_Model):
     deferred_until: datetime | None = None  # rate limited: not before this time
     follow_up_pending: bool = False  # published, its link follow-up not yet attempted
     sent_digest: str | None = None  # fingerprint of what the last publish attempt sent (the ledger's)
+    ledger_seq: int = 0  # the journal line (per-post sequence) these ledger fields reflect
     usage: Usage | None = None  # tokens its draft and repair calls spent (None: no metered calls)
 
     @staticmethod
@@ -205,6 +219,9 @@ class Run(_Model):
     source_hash: str = ""
     usage: Usage = Field(default_factory=Usage)
     warnings: list[str] = Field(default_factory=list)
+    # Sentences of the transcript (which is not stored) that back the posts' claims, kept at
+    # generation so a later `postgen validate` reaches the same verdicts (postgen.grounding).
+    backing: list[str] = Field(default_factory=list)
     imported_from: str | None = None
     # Section headings of the frameworks used ("hormozi": "🔥 HORMOZI"), so the file renders the
     # same later even where a user framework from `frameworks_dir` is not loaded.

@@ -1,5 +1,9 @@
 """From a video to a saved run: brief once, drafts in parallel, validate and repair, lint, save.
 
+The brief keeps only facts whose evidence the video says (postgen.grounding); drafts and the
+brief are normalized like any untrusted text; the lints see the transcript while generating,
+and the run keeps the few sentences that back the posts' claims (the transcript is not stored).
+
 A post is `ready` only when its connector found no error in its final text; otherwise it is
 saved `failed` with the problems, so nobody publishes something the platform would refuse or cut.
 Nothing here publishes.
@@ -16,7 +20,10 @@ from pathlib import Path
 from typing import Callable
 
 from .generator import Cancelled, Draft, DraftRequest, Generator, GeneratorError, PostGenerationError
-from .models import Framework, Post, PostState, Problem, Run, Usage, Video
+from .grounding import backing_sentences, ground, source_support
+from .lint import run_support
+from .models import Brief, Framework, Post, PostState, Problem, Run, Usage, Video
+from .untrusted import normalize
 
 
 @dataclass
@@ -121,9 +128,10 @@ def generate(
 
     brief, brief_usage = gen.brief(video)  # the ONE call that reads the whole source
     meter.add(brief_usage)
+    brief, dropped = ground(clean_brief(brief), video)  # a fact stays only if the video says it
 
     stored = video.model_copy(update={"transcript": None})
-    run_warnings = list(warnings or []) + notes
+    run_warnings = list(warnings or []) + notes + dropped
     if video.transcript:
         run_warnings.append(
             f"transcript: {len(video.transcript):,} characters, read once for the brief; not stored in this file"
@@ -145,16 +153,18 @@ def generate(
     )
     connectors = {p: connector_for(p, config) for p in platforms}
     jobs = [(p, fw) for p in platforms for fw in library]
-    run.posts = draft_posts(config, run, gen, jobs, connectors, library, meter, on_post)
-    settle(run, connectors)
+    run.posts = draft_posts(config, run, gen, jobs, connectors, library, meter, on_post, source=video.transcript)
+    settle(run, connectors, config=config, source=video.transcript)
     run.usage = meter.total
     return run
 
 
 def draft_posts(config, run: Run, gen: Generator, jobs: list[tuple[str, Framework]], connectors: dict,
-                library: list[Framework], meter: _Meter, on_post: Callable[[Post], None] | None = None) -> list[Post]:
+                library: list[Framework], meter: _Meter, on_post: Callable[[Post], None] | None = None, *,
+                source: str | None = None) -> list[Post]:
     """One post per (platform, framework) job from the run's brief: drafted in parallel, checked by
-    its connector, repaired up to `repair_rounds`: one path for a new run and for `postgen extend`."""
+    its connector, repaired up to `repair_rounds`: one path for a new run and for `postgen extend`.
+    `source`, the transcript when there is one at hand, is what claims are checked against."""
     from .checks import check_post
 
     brief, stored = run.brief, run.video
@@ -190,14 +200,15 @@ def draft_posts(config, run: Run, gen: Generator, jobs: list[tuple[str, Framewor
             draft = draft_once()
             spent = spent + meter.add(draft.usage)
             _apply(post, draft)
-            errors = [p for p in check_post(post, run, connector) if p.severity == "error"]
+            errors = [p for p in check_post(post, run, connector, config, source=source) if p.severity == "error"]
             while errors and post.repairs < rounds:
                 request.previous, request.problems = draft, errors
                 draft = draft_once()
                 spent = spent + meter.add(draft.usage)
                 post.repairs += 1
                 _apply(post, draft)
-                errors = [p for p in check_post(post, run, connector) if p.severity == "error"]
+                errors = [p for p in check_post(post, run, connector, config, source=source)
+                          if p.severity == "error"]
         except PostGenerationError as exc:
             if exc.usage is not None:  # the failed call was billed all the same
                 spent = spent + meter.add(exc.usage)
@@ -231,29 +242,46 @@ def draft_posts(config, run: Run, gen: Generator, jobs: list[tuple[str, Framewor
 
 
 def _apply(post: Post, draft: Draft) -> None:
-    post.body = draft.body.strip()
+    """A draft into its post. Model output is untrusted text: normalized like a source's."""
+    post.body = normalize(draft.body).strip()
     # A title is one line (Reddit's is, and the run file keeps it on the fence's first line).
-    post.title = " ".join(draft.title.split()) if draft.title is not None else None
+    post.title = " ".join(normalize(draft.title).split()) if draft.title is not None else None
 
 
-def settle(run: Run, connectors: dict, posts: list[Post] | None = None) -> None:
+def clean_brief(brief: Brief) -> Brief:
+    """The brief with its text normalized: a model wrote it from untrusted text."""
+    return brief.model_copy(update={
+        "teaches": normalize(brief.teaches),
+        "key_points": [normalize(p) for p in brief.key_points],
+        "facts": [f.model_copy(update={"claim": normalize(f.claim), "evidence": normalize(f.evidence)}) for f in brief.facts],
+        "audience": normalize(brief.audience),
+    })
+
+
+def settle(run: Run, connectors: dict, posts: list[Post] | None = None, config=None, *, source: str | None = None) -> None:
     """Final problems (lints see the whole run now, for near-duplicates) and the state of each of
-    `posts` (default: all the run's)."""
+    `posts` (default: all the run's). With the transcript (`source`), the sentences that back the
+    posts' claims are kept in the run, so a later validate, which has no transcript, reaches the
+    same verdicts."""
     from .checks import check_post
 
+    if source:
+        texts = [f"{p.title}\n{p.body}" if p.title else p.body for p in run.posts]
+        run.backing = []  # chosen afresh: what the posts say now
+        run.backing = backing_sentences(texts, run_support(run), source_support(source))
     for post in run.posts if posts is None else posts:
         if post.state == PostState.failed and any(p.code == "generator" for p in post.problems):
             continue
-        post.problems = check_post(post, run, connectors[post.platform])
+        post.problems = check_post(post, run, connectors[post.platform], config, source=source)
         post.state = PostState.failed if post.errors else PostState.ready
 
 
 def _refuse_existing(path: Path, replace: bool) -> None:
     """A run file is replaced only with --force, and never once it has published posts."""
-    from . import runfile
-
     if path.exists():
-        old = runfile.load(path)
+        from .ledger.journal import load
+
+        old, _behind = load(path)  # as the journal knows it: a stale run file may hide a send
         started = [p.id for p in old.posts if p.state in (PostState.publishing, PostState.published)]
         if started:
             raise GeneratorError(f"{path} already has published posts ({', '.join(started)}); it is kept as it is")

@@ -1,49 +1,38 @@
-"""Give each post of a new run a time slot from the config's schedule.
+"""Give each post a time slot from the config's schedule, and find the slot a post belongs to now.
 
 Slots are per platform, in the config's time zone: "08:30" is every day at 08:30, "tue 15:00"
 every Tuesday at 15:00. Posts of a platform take that platform's free slots in framework order,
-starting after the run was created; a slot already held by a post of an earlier run (or by
-another post of this run) is skipped, so no two posts of one platform share a slot.
+starting after the run was created (or after `after`); a slot already held by a post of any run
+is skipped, so no two posts of one platform share a slot. The ledger uses the same book of slots
+to move a post that is too late to the next free one instead of sending it in a burst.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .config import ConfigError
 from .models import Post, PostState, Run
+from .slots import WEEKDAYS, Slot, parse_slot
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-SLOT = re.compile(r"^\s*(?:(?P<day>[A-Za-z]{3})[a-z]*\s+)?(?P<h>\d{1,2}):(?P<m>\d{2})\s*$")
+__all__ = ["WEEKDAYS", "Slot", "parse_slot", "zone", "slot_times", "window_start", "SlotBook", "assign"]
+
 HORIZON_DAYS = 3 * 366  # give up rather than loop forever on a strange schedule
-
-
-@dataclass(frozen=True)
-class Slot:
-    weekday: int | None  # 0 = Monday; None = every day
-    at: time
-
-
-def parse_slot(text: str) -> Slot:
-    """'HH:MM' (daily) or 'mon HH:MM' (weekly). ValueError says what is allowed."""
-    match = SLOT.match(text)
-    day = match["day"].lower() if match and match["day"] else None
-    if not match or (day is not None and day not in WEEKDAYS) or int(match["h"]) > 23 or int(match["m"]) > 59:
-        raise ValueError(f"schedule slot {text!r}: use 'HH:MM' (daily) or 'mon HH:MM' (weekly, mon..sun)")
-    return Slot(WEEKDAYS.index(day) if day else None, time(int(match["h"]), int(match["m"])))
 
 
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        from .config import ConfigError
-
         raise ConfigError(f"schedule.timezone: unknown time zone {name!r} (use an IANA name like 'Europe/Paris' or 'UTC')") from None
+
+
+def _on(day: date, slot: Slot, tz: ZoneInfo) -> datetime:
+    # Through UTC and back: a wall time skipped by a DST change lands on a real instant.
+    return datetime.combine(day, slot.at, tzinfo=tz).astimezone(timezone.utc).astimezone(tz)
 
 
 def slot_times(slots: list[Slot], tz: ZoneInfo, after: datetime) -> Iterator[datetime]:
@@ -55,34 +44,74 @@ def slot_times(slots: list[Slot], tz: ZoneInfo, after: datetime) -> Iterator[dat
         for slot in ordered:
             if slot.weekday is not None and slot.weekday != day.weekday():
                 continue
-            # Through UTC and back: a wall time skipped by a DST change lands on a real instant.
-            when = datetime.combine(day, slot.at, tzinfo=tz).astimezone(timezone.utc).astimezone(tz)
+            when = _on(day, slot, tz)
             if when > after:
                 yield when
 
 
-def _taken(runs_dir: Path | None, run_id: str) -> dict[str, set[datetime]]:
-    """Slots held by posts of other runs, per platform, in UTC (failed posts hold none)."""
-    from . import runfile
-
-    taken: dict[str, set[datetime]] = {}
-    if runs_dir is None:
-        return taken
-    for path in runfile.list_runs(runs_dir):
-        if path.stem == run_id:
-            continue
-        try:
-            other = runfile.load(path)
-        except runfile.RunFileError:
-            continue  # 'postgen status' reports unreadable files; scheduling need not stop
-        for post in other.posts:
-            if post.scheduled_at is not None and post.state is not PostState.failed:
-                taken.setdefault(post.platform, set()).add(_utc(post.scheduled_at))
-    return taken
+def window_start(slots: list[Slot], tz: ZoneInfo, now: datetime) -> datetime | None:
+    """The latest slot time at or before `now`: the slot whose window `now` is in (None: no slots)."""
+    today = now.astimezone(tz).date()
+    for offset in range(8):  # weekly slots repeat within 8 days
+        day = today - timedelta(days=offset)
+        times = [_on(day, s, tz) for s in slots if s.weekday is None or s.weekday == day.weekday()]
+        earlier = [t for t in times if t <= now]
+        if earlier:
+            return max(earlier)
+    return None
 
 
 def _utc(when: datetime) -> datetime:
     return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+class SlotBook:
+    """The slots held per platform (by every run in the runs folder; failed posts hold none), and
+    the free ones after a time. One book per pass, so two posts moved in one pass never meet."""
+
+    def __init__(self, config, runs_dir: Path | None = None, skip_run: str | None = None):
+        self.settings = config.schedule
+        self.tz = zone(self.settings.timezone)
+        self.held: dict[str, set[datetime]] = {}
+        if runs_dir is not None:
+            self._read(Path(runs_dir), skip_run)
+
+    def _read(self, runs_dir: Path, skip_run: str | None) -> None:
+        from . import runfile
+
+        for path in runfile.list_runs(runs_dir):
+            if path.stem == skip_run:
+                continue
+            try:
+                other = runfile.load(path)
+            except runfile.RunFileError:
+                continue  # 'postgen status' reports unreadable files; scheduling need not stop
+            self.hold_run(other)
+
+    def hold_run(self, run: Run) -> None:
+        for post in run.posts:
+            if post.scheduled_at is not None and post.state is not PostState.failed:
+                self.hold(post.platform, post.scheduled_at)
+
+    def hold(self, platform: str, when: datetime) -> None:
+        self.held.setdefault(platform, set()).add(_utc(when))
+
+    def slots(self, platform: str) -> list[Slot]:
+        return [parse_slot(t) for t in self.settings.slots.get(platform) or []]
+
+    def free(self, platform: str, after: datetime) -> Iterator[datetime]:
+        held = self.held.setdefault(platform, set())
+        return (when for when in slot_times(self.slots(platform), self.tz, after) if _utc(when) not in held)
+
+    def take(self, platform: str, after: datetime) -> datetime | None:
+        """The first free slot of `platform` after `after`, now held; None when it has no slots."""
+        when = next(self.free(platform, after), None)
+        if when is not None:
+            self.hold(platform, when)
+        return when
+
+    def window_start(self, platform: str, now: datetime) -> datetime | None:
+        return window_start(self.slots(platform), self.tz, now)
 
 
 def _ordered(posts: list[Post], framework_order: list[str]) -> list[Post]:
@@ -90,20 +119,19 @@ def _ordered(posts: list[Post], framework_order: list[str]) -> list[Post]:
     return sorted(posts, key=lambda p: (rank.get(p.framework, len(rank)), posts.index(p)))
 
 
-def assign(run: Run, config, runs_dir=None) -> None:
+def assign(run: Run, config, runs_dir=None, *, after: datetime | None = None) -> None:
     """Set `scheduled_at` on each post of `run` from the config's schedule (slots taken by other runs skipped).
 
+    Slots start after `after` (default: when the run was created; an import passes "now").
     Posts that already have a time keep it; failed and published posts get none. A platform with
     no slots leaves its posts unscheduled, with a warning on the run.
     """
     settings = config.schedule
-    tz = zone(settings.timezone)
     runs_dir = Path(runs_dir) if runs_dir is not None else config.runs_path
-    taken = _taken(runs_dir, run.id)
-    for post in run.posts:
-        if post.scheduled_at is not None:
-            taken.setdefault(post.platform, set()).add(_utc(post.scheduled_at))
-    created = run.created if run.created.tzinfo else run.created.replace(tzinfo=timezone.utc)
+    book = SlotBook(config, runs_dir, skip_run=run.id)
+    book.hold_run(run)
+    start = after or run.created
+    start = start if start.tzinfo else start.replace(tzinfo=timezone.utc)
     platforms = list(dict.fromkeys(p.platform for p in run.posts))
     for platform in platforms:
         waiting = [
@@ -112,19 +140,16 @@ def assign(run: Run, config, runs_dir=None) -> None:
         ]
         if not waiting:
             continue
-        texts = settings.slots.get(platform) or []
-        if not texts:
+        if not settings.slots.get(platform):
             run.warnings.append(
                 f"no schedule slots for {platform} (schedule.slots.{platform}): its posts are unscheduled; "
                 f"publish them with 'postgen publish {run.id} --platform {platform}'"
             )
             continue
-        slots = [parse_slot(t) for t in texts]
-        held = taken.setdefault(platform, set())
-        free = (when for when in slot_times(slots, tz, created) if _utc(when) not in held)
+        free = book.free(platform, start)
         for post in _ordered(waiting, settings.framework_order):
             when = next(free, None)
             if when is None:
                 break
             post.scheduled_at = when
-            held.add(_utc(when))
+            book.hold(platform, when)

@@ -76,6 +76,10 @@ class Plan:
         }
 
 
+class NoNewVideo(SourceError):
+    """Every source answered and no video is left without a run: nothing to do, not a failure."""
+
+
 def done_video_ids(runs_dir: Path) -> dict[str, Path]:
     """Video id -> run file, from names `<YYYY-MM-DD>-<video id>.md` (the id is what follows the date)."""
     from .runfile import list_runs
@@ -215,7 +219,8 @@ def choose(config: Config, video: str | None = None) -> Selected:
         summary = f"all {len(p.considered)} candidate(s) skipped (already run, duplicate or too old)" if skipped == len(p.considered) \
             else f"{len(p.considered)} candidate(s), {skipped} skipped (already run, duplicate or too old)"
         summary += f"; {'; '.join(warnings)}" if warnings else ""
-    raise SourceError(
+    error = NoNewVideo if not warnings else SourceError  # a source that failed may have held a new video
+    raise error(
         f"no video to pick: {summary}. Add videos to a source in postgen.toml or pass --video URL. 'postgen next' shows why."
     )
 

@@ -1,4 +1,9 @@
-"""The contract a video source fulfils: list candidate videos, then fetch the chosen one."""
+"""The contract a video source fulfils: list candidate videos, then fetch the chosen one.
+
+What a source reads is untrusted: a `Video` and a `Candidate` normalize their text on creation
+(postgen.untrusted), so every source, plugins included, hands on text without control or
+invisible format characters, with no code of its own.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Iterable
 
 from .models import Video
+from .untrusted import normalize
 
 
 @dataclass
@@ -20,6 +26,11 @@ class Candidate:
     views: int | None = None
     position: int = 0  # order within its source (queue order)
     source: str = ""
+
+    def __post_init__(self) -> None:
+        # `postgen next` prints candidate titles: a feed's escape sequences never reach the terminal.
+        self.title = " ".join(normalize(self.title).split())
+        self.url = normalize(self.url).strip()
 
 
 class SourceError(Exception):

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
 from postgen.connector import Connector, Preview, PublishError
-from postgen.models import FollowUp, Post, Problem, Publication
+from postgen.models import FollowUp, Post, Problem, Publication, utcnow
 
 LIMITS = {"x": 280, "linkedin": 3000, "reddit": 40000}
 BEHAVIOURS = ("x", "linkedin", "reddit")
@@ -36,6 +37,11 @@ class FakePlatform:
         self.comments: list[dict] = []  # link follow-ups
         self.create_calls = 0
         self.errors: list[PublishError] = []  # raised by the next create calls, in order
+        # The next follow-up calls fail with these, in order; `True`: the comment landed first (a
+        # gateway's 5xx or a timeout after the platform took it).
+        self.comment_errors: list[tuple[PublishError, bool]] = []
+        self.can_find_comments = False  # find_follow_up answers (else: "cannot tell")
+        self.listing_lag = timedelta(0)  # a post shows in lookups only this long after it landed
         if store is not None and store.exists():
             data = json.loads(store.read_text())
             self.created, self.comments, self.create_calls = data["created"], data["comments"], data["create_calls"]
@@ -74,6 +80,7 @@ class FakeConnector(Connector):
         super().__init__(env={})
         self.name = platform_name  # instance attribute: one class serves all three
         self.refuses_duplicates = platform.behaviour in ("x", "linkedin")
+        self.listing_lags = platform.behaviour == "reddit"
         self.platform = platform
         self.step = step or (lambda name: None)
 
@@ -92,6 +99,8 @@ class FakeConnector(Connector):
     def _lookup(self, post: Post) -> Publication | None:
         for c in self.platform.created:
             if c["text"] == _text(post):
+                if utcnow() - datetime.fromisoformat(c.get("at", "1970-01-01T00:00:00+00:00")) < self.platform.listing_lag:
+                    continue  # landed, but the listing does not show it yet
                 return Publication(remote_id=c["id"], url=c["url"])
         return None
 
@@ -114,19 +123,44 @@ class FakeConnector(Connector):
             "linkedin": f"https://www.linkedin.com/feed/update/{remote_id}",
             "reddit": f"https://www.reddit.com/r/test/comments/abc{n}/t/",
         }[behaviour]
-        self.platform.created.append({"post": post.id, "text": _text(post), "id": remote_id, "url": url})
+        self.platform.created.append({"post": post.id, "text": _text(post), "id": remote_id, "url": url,
+                                      "at": utcnow().isoformat()})
         self.platform._persist()
         self.step("publish.after")  # the platform has it; the ledger does not know yet
         return Publication(remote_id=remote_id, url=url)
 
-    def publish_follow_up(self, post: Post, publication: Publication) -> Publication:
-        self.step("follow_up.before")
+    def _comment(self, post: Post, publication: Publication) -> str:
         n = len(self.platform.comments) + 1
         self.platform.comments.append({"post": post.id, "on": publication.remote_id, "id": f"c{n}"})
         self.platform._persist()
+        return f"c{n}"
+
+    def publish_follow_up(self, post: Post, publication: Publication) -> Publication:
+        if not (post.link_policy in ("first_comment", "once") and post.link):
+            return publication
+        if any(f.state == "published" for f in publication.follow_ups):
+            return publication  # the contract: what is published is never sent again
+        self.step("follow_up.before")
+        if self.platform.comment_errors:
+            error, landed = self.platform.comment_errors.pop(0)
+            if landed:
+                self._comment(post, publication)
+            publication.follow_ups.append(FollowUp(kind="first_comment", state="failed", error=error.message,
+                                                   error_kind=error.kind))
+            return publication
+        comment = self._comment(post, publication)
         self.step("follow_up.after")
-        publication.follow_ups.append(FollowUp(kind="first_comment", remote_id=f"c{n}", state="published"))
+        publication.follow_ups.append(FollowUp(kind="first_comment", remote_id=comment, state="published"))
         return publication
+
+    def find_follow_up(self, post: Post, publication: Publication) -> FollowUp | None:
+        if not self.platform.can_find_comments:
+            return super().find_follow_up(post, publication)
+        known = {f.remote_id for f in publication.follow_ups if f.state == "published"}
+        for c in self.platform.comments:
+            if c["on"] == publication.remote_id and c["id"] not in known:
+                return FollowUp(kind="first_comment", remote_id=c["id"])
+        return None
 
     def find_existing(self, post: Post) -> Publication | None:
         self.step("find_existing")

@@ -132,7 +132,7 @@ def test_preview_shows_parts_reply_and_url_cost():
     assert [p["kind"] for p in preview.parts] == ["post", "reply"]
     assert preview.parts[1]["text"] == LINK
     # the plain post costs the plain price, the reply with a URL ~13x
-    assert preview.estimated_cost_usd == pytest.approx(0.015 + 0.195)
+    assert preview.estimated_cost_usd == pytest.approx(0.015 + 0.20)
     assert any("estimate" in n for n in preview.notes)
     cheap = XConnector(XOptions(price_post_usd=0.01, price_post_with_url_usd=0.13))
     assert cheap.preview(_post("Plain", link_policy="none")).estimated_cost_usd == pytest.approx(0.01)

@@ -14,6 +14,7 @@ from conftest import recording_keys
 from generation_fakes import TRANSCRIPT, FakeX, install, sample_video
 from postgen.config import parse_config
 from postgen.generator import GeneratorError
+from postgen.generators.openai import PROMPT_VERSION
 from postgen.models import PostState
 
 PRICES = {"gpt-4o-mini": {"input": 0.15, "cached": 0.075, "output": 0.6}}
@@ -78,16 +79,17 @@ def test_draft(config, sent):
     post = run.post("x-hormozi")
     assert post.state == PostState.ready and post.repairs == 0
     assert post.body.startswith("Most people think AI learning is magic.")
-    assert (run.generator, run.model, run.prompt_version) == ("openai", "gpt-4o-mini", "2026-11-24.1")
+    assert (run.generator, run.model, run.prompt_version) == ("openai", "gpt-4o-mini", PROMPT_VERSION)
     assert post.usage.cached_tokens == 1024
     assert run.usage.calls == 2 and run.usage.prompt_tokens == 1900 + 1500
     expected = ((1900 * 0.15) + (1500 - 1024) * 0.15 + 1024 * 0.075 + (260 + 90) * 0.6) / 1e6
     assert run.usage.cost_usd == pytest.approx(expected, abs=1e-6) and run.usage.cost_usd > 0
     assert _transcript_requests(sent) == 1
     draft_request = json.loads(sent[1])
-    system = draft_request["messages"][0]["content"]
-    assert system.index("# Frameworks") < system.index("# Brief")  # shared prefix: rules, library, brief
-    assert "x-hormozi" not in system and "Platform: x" in draft_request["messages"][1]["content"]
+    system, shared, ask = (m["content"] for m in draft_request["messages"][:3])
+    assert "# Frameworks" in system and "Gradient descent" not in system  # ours only: rules, library
+    assert "Gradient descent, how neural networks learn" in shared and "<<<begin " in shared  # quoted video + brief
+    assert "x-hormozi" not in system + shared and "Platform: x" in ask
 
 
 @pytest.mark.vcr

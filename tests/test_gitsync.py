@@ -235,7 +235,8 @@ def test_an_outcome_that_cannot_be_pushed_is_saved_and_reconcile_applies_it(repo
     assert platform.create_calls == 1  # publishing stopped at once
     assert repo.remote_run().post("reddit-hormozi").state is PostState.publishing  # the intent made it
     manifest = json.loads((tmp_path / "artifact" / "manifest.json").read_text())
-    assert manifest["files"] == [repo.run_path.name] and manifest["base"]
+    # The run file and its journal (the ledger's record of the send).
+    assert manifest["files"] == sorted([repo.run_path.name, f"ledger/{repo.run_path.stem}.jsonl"]) and manifest["base"]
     # Later, pushes work again; a person edited another post meanwhile, then applies the record.
     (repo.remote / "hooks" / "pre-receive").unlink()
     repo.person_edits("person", approve_and_edit("reddit-naval", "The person's text."))

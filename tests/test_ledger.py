@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine
@@ -228,7 +228,8 @@ def test_follow_up_failure_is_reported_and_fires(tmp_path):
 
     class RefusingComments(FakeConnector):
         def publish_follow_up(self, post, publication):
-            publication.follow_ups.append(FollowUp(kind="first_comment", state="failed", error="403 comments not allowed"))
+            publication.follow_ups.append(FollowUp(kind="first_comment", state="failed", error="403 comments not allowed",
+                                                   error_kind="permission"))
             return publication
 
     fired = []
@@ -246,7 +247,10 @@ def test_follow_up_failure_is_reported_and_fires(tmp_path):
         events.fire = original
     assert outcome.status == "published" and "403 comments not allowed" in outcome.reason
     assert [e.kind for e in fired] == ["follow_up_failed"]
-    assert ledger.exit_code([outcome]) == 0  # the post is out; the report says what is missing
+    # The post is out; its link is not, and only a person can settle that: the exit code says so,
+    # and the report says how.
+    assert outcome.follow_up == "decide" and ledger.exit_code([outcome]) == 1
+    assert f"--resolve linkedin-hormozi --follow-up done" in outcome.reason
 
 
 def test_disabled_platform_is_skipped(tmp_path):
@@ -274,12 +278,13 @@ def test_a_5xx_that_landed_on_reddit_is_never_sent_again_unchecked(tmp_path):
     must look before resending; while it cannot look, it waits instead of guessing."""
     path = make_run(tmp_path, [("reddit", "hormozi")], link=None)
     reddit = FakePlatform("reddit")
-    lookups = {"fail": True}
+    lookups = {"fail": False}
 
     class LandsThenBadGateway(FakeConnector):
         def publish(self, post):
             super().publish(post)  # the platform has it...
-            raise PublishError("transient", "Bad Gateway", status=502)  # ...but the answer is an error
+            lookups["fail"] = True  # ...its listing is down from now on...
+            raise PublishError("transient", "Bad Gateway", status=502)  # ...and the answer is an error
 
         def find_existing(self, post):
             if lookups["fail"]:
@@ -309,6 +314,10 @@ def test_on_reddit_a_5xx_is_looked_up_again_next_run_before_any_resend(tmp_path)
     assert first[0].status == "deferred" and "looked up again on the next run" in first[0].reason
     assert reddit.create_calls == 1
     assert runfile.load(path).post("reddit-hormozi").state is PostState.publishing
-    second = publisher({"reddit": reddit}).publish_run(path)
+    # At once (a person running it again): the listing may still lag, so it waits.
+    again = publisher({"reddit": reddit}).publish_run(path)
+    assert again[0].status == "deferred" and "listing can lag" in again[0].reason and reddit.create_calls == 1
+    with time_machine.travel(utcnow() + timedelta(minutes=11), tick=False):
+        second = publisher({"reddit": reddit}).publish_run(path)
     assert second[0].status == "published"
     assert reddit.create_calls == 2 and reddit.copies("reddit-hormozi") == 1

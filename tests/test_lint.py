@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from generation_fakes import sample_video
 from postgen.generators.offline import build_brief
-from postgen.lint import lint_post, similarity, unsupported_claims
+from postgen.grounding import unsupported_claims
+from postgen.lint import lint_post, similarity
 from postgen.models import Post, Run
 
 SEED_AIDA = """**ATTENTION:**

@@ -57,6 +57,9 @@ def test_the_skeleton_is_a_plugin_postgen_drafts_for(cli, tmp_path, isolated, mo
 
     run = runfile.load(runfile.list_runs(isolated / "runs")[0])
     assert len({p.body for p in run.posts}) == 5 and all(p.state.value == "ready" and not p.problems for p in run.posts)
+    skipped = cli("publish", "latest", "--yes")  # no key set yet: skipped (stays ready), not failed
+    assert skipped.exit_code == 0 and "ACME_TOKEN not set" in skipped.output
+    monkeypatch.setenv("ACME_TOKEN", "test-token")
     published = cli("publish", "latest", "--yes")
     assert published.exit_code == 1 and "cannot publish yet" in published.output
     assert {p.state.value for p in runfile.load(runfile.list_runs(isolated / "runs")[0]).posts} == {"ready"}  # nothing lost

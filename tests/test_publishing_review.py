@@ -113,9 +113,15 @@ def test_one_unreadable_run_file_does_not_stop_due_posts_of_the_other_runs(cli, 
     broken = make_run(runs, [("x", "naval")], video_id="broken00001")
     broken.write_text(broken.read_text(encoding="utf-8")[:200], encoding="utf-8")
 
+    import time_machine
+    from datetime import timedelta
+
+    traveller = time_machine.travel(runfile.load(good).created + timedelta(minutes=10), tick=False)
+    traveller.start()
     dry = cli("publish", "--due", "--dry-run")
     assert dry.exit_code == 1 and broken.name in dry.output and "would publish" in dry.output
     result = cli("publish", "--due", "--yes")
+    traveller.stop()
     assert result.exit_code == 1, result.output
     assert broken.name in result.output and "never closed" in result.output
     assert x.copies("x-hormozi") == 1

@@ -184,11 +184,12 @@ def test_next_works_offline_on_the_default_config(cli):
     assert [c["status"] for c in data["candidates"]] == ["pick"]
 
 
-def test_next_explains_skips_and_exits_1_when_nothing_is_left(cli, isolated):
+def test_next_explains_skips_and_exits_0_when_nothing_is_left(cli, isolated):
+    """Nothing new to pick is the normal state between videos, as `postgen run` says (exit 0)."""
     add_run(isolated, f"2026-11-21-{SAMPLE}")
     result = cli("next")
-    assert result.exit_code == 1
-    assert "nothing to pick" in result.output
+    assert result.exit_code == 0
+    assert "nothing new to pick" in result.output
     assert f"skipped: already has a run: 2026-11-21-{SAMPLE}.md" in result.output
     data = json.loads(cli("next", "--json").output)
     assert data["pick"] is None and data["candidates"][0]["status"] == "skipped"

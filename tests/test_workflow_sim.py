@@ -196,7 +196,8 @@ def test_the_workflow_publishes_each_post_once_through_reruns_refusals_edits_and
     errors = [line for line in publish.output.splitlines() if line.startswith("Error:")]
     assert len(errors) == 1 and "record of reddit-storytelling (published)" in errors[0] and "postgen reconcile" in errors[0]
     artifact = w.runner.artifacts / f"postgen-unpushed-{w.runs}-1"
-    assert json.loads((artifact / "manifest.json").read_text())["files"] == [Path(rid).name]
+    files = json.loads((artifact / "manifest.json").read_text())["files"]
+    assert files == sorted([Path(rid).name, f"ledger/{Path(rid).stem}.jsonl"])  # the run file and its journal
     assert w.remote_run().post("reddit-storytelling").state is PostState.publishing  # its intent made it
 
     # 9: pushes work again (a new token); a person applies the saved record and pushes it.

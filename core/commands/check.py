@@ -84,13 +84,16 @@ def _health(platform: str, config) -> dict:
 def doctor(app: AppContext, as_json: bool) -> None:
     """Config and credentials of each enabled platform, with a live identity call where keys exist.
 
-    Names missing environment variables (never their values). Exit 1 when a platform cannot publish.
+    Names missing environment variables (never their values). Exit 1 when a platform cannot
+    publish; `publish --due` still publishes on the others (it skips that platform's posts).
     """
     config = app.config
     results = [_health(name, config) for name in config.platforms.enabled]
     ok = all(r["ok"] for r in results)
+    ready = [r["platform"] for r in results if r["ok"]]
     if as_json:
-        click.echo(json.dumps({"config": str(config.path) if config.path else None, "ok": ok, "platforms": results}, indent=2))
+        click.echo(json.dumps({"config": str(config.path) if config.path else None, "ok": ok, "publishable": ready,
+                               "platforms": results}, indent=2))
     else:
         click.echo(f"config: {config.path or 'built-in defaults (no postgen.toml)'}")
         for r in results:
@@ -101,6 +104,9 @@ def doctor(app: AppContext, as_json: bool) -> None:
                 click.echo(f"  missing env vars: {', '.join(r['missing'])}")
             for message in r["messages"]:
                 click.echo(f"  {message}")
+        if not ok:  # publishing is per platform: one that cannot must not hold back the others
+            click.echo("publish --due " + (f"still publishes on {', '.join(ready)}; " if ready else "publishes nowhere; ")
+                       + "the posts of the others are skipped and stay ready until fixed")
     if not ok:
         sys.exit(EXIT_PROBLEMS)
 

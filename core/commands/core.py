@@ -58,6 +58,9 @@ def import_(app: AppContext, file: Path, force: bool) -> None:
     from postgen.importer import import_seed
     from postgen.models import PostState
 
+    from postgen import schedule
+    from postgen.models import utcnow
+
     report = import_seed(file)
     run = report.run
     for post in run.posts:
@@ -69,11 +72,15 @@ def import_(app: AppContext, file: Path, force: bool) -> None:
             raise PostgenError(f"{target} already exists; use --force to replace it")
         if target.exists():
             _refuse_to_forget_publications(target)
+        schedule.assign(run, app.config, after=utcnow())  # slots from now on, like a new run's: --due sends them
         runfile.save(target, run)
     for note in report.notes:
         click.echo(f"note: {note}")
     failed = [p for p in run.posts if p.errors]
     click.echo(f"imported {len(run.posts)} posts into {target} ({len(run.posts) - len(failed)} ready, {len(failed)} with errors)")
+    slotted = [p.scheduled_at for p in run.posts if p.scheduled_at]
+    if slotted:
+        click.echo(f"scheduled from {min(slotted).strftime('%Y-%m-%d %H:%M %Z')}: 'postgen publish --due' sends each at its slot")
     for post in failed:
         for problem in post.errors:
             click.echo(f"  {post.id}: {problem.message}")
@@ -82,9 +89,10 @@ def import_(app: AppContext, file: Path, force: bool) -> None:
 def _refuse_to_forget_publications(target: Path) -> None:
     """--force must not drop the record of what was posted: the next publish would post it twice."""
     from postgen import runfile
+    from postgen.ledger import journal
 
     try:
-        existing = runfile.load(target)
+        existing = journal.load(target)[0]  # as the journal knows it: a stale run file may hide a send
     except runfile.RunFileError as exc:
         raise PostgenError(f"{exc}. It may record posts already sent: fix it, or move it out of the runs folder, "
                            "before importing over it") from None
@@ -97,14 +105,21 @@ def _refuse_to_forget_publications(target: Path) -> None:
 
 
 def _load_all(runs_dir: Path):
+    """Every run as the ledger sees it (brought up to its journal, which knows what was sent)."""
     from postgen import runfile
+    from postgen.ledger import journal
 
     out = []
     for path in runfile.list_runs(runs_dir):
         try:
-            out.append((path, runfile.load(path), None))
+            run, behind = journal.load(path)
         except runfile.RunFileError as exc:
             out.append((path, None, str(exc)))
+            continue
+        if behind:
+            click.echo(f"note: {path.name} is behind its journal for {', '.join(behind)}: shown as the journal says "
+                       "(the next publish brings the file up to date)", err=True)
+        out.append((path, run, None))
     return out
 
 
@@ -112,7 +127,9 @@ def _load_all(runs_dir: Path):
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
 def status(app: AppContext, as_json: bool) -> None:
-    """Every run and the state of each of its posts."""
+    """Every run and the state of each of its posts (and of their follow-ups)."""
+    from postgen.ledger import describe_follow_ups
+
     runs = _load_all(app.config.runs_path)
     if as_json:
         data = []
@@ -133,6 +150,8 @@ def status(app: AppContext, as_json: bool) -> None:
                         "deferred_until": p.deferred_until.isoformat() if p.deferred_until else None,
                         "url": p.publication.url if p.publication else None,
                         "last_error": p.last_error,
+                        "follow_up_pending": p.follow_up_pending,
+                        "follow_ups": [f.model_dump(mode="json") for f in (p.publication.follow_ups if p.publication else [])],
                     }
                     for p in run.posts
                 ],
@@ -156,6 +175,8 @@ def status(app: AppContext, as_json: bool) -> None:
                 if p.deferred_until and p.state.value == "ready":
                     extra = f"deferred until {p.deferred_until.strftime('%Y-%m-%d %H:%M %Z')}" + (f": {extra}" if extra else "")
                 click.echo(f"  {p.id:<22} {p.state.value:<11} {when:<22} {extra}")
+                if p.state.value == "published" and (open_ := describe_follow_ups(p)):
+                    click.echo(f"  {'':<22} follow-ups: {open_}")
     if any(run is None for _, run, _ in runs):
         sys.exit(EXIT_INPUT)
 

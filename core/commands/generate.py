@@ -27,7 +27,7 @@ def run_cmd(app: AppContext, video_ref: str | None, dry_run: bool, force: bool) 
     """Pick a video, write its brief and one post per platform x framework, validate, save to runs/.
 
     Posts the platform would refuse are repaired, or saved as 'failed' with their problems.
-    Exit 1 when any post failed. Nothing is published.
+    Exit 1 when any post failed; 0 with a notice when there is no new video. Nothing is published.
     """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -54,8 +54,13 @@ def run_cmd(app: AppContext, video_ref: str | None, dry_run: bool, force: bool) 
         if task["id"] is not None:
             progress.update(task["id"], advance=1, description=f"drafting posts (last: {post.id})")
 
+    from postgen.selection import NoNewVideo
+
     try:
         outcome = run_pipeline(config, video_ref, on_start=on_start, on_post=on_post, replace=force)
+    except NoNewVideo as exc:  # the normal state of an hourly job between videos
+        click.echo(f"notice: nothing generated: {exc}")
+        return
     finally:
         progress.stop()
     run = outcome.run

@@ -22,7 +22,8 @@ MARKS = {"pick": "→", "eligible": " ", "skipped": "✗"}
 def next_(app: AppContext, as_json: bool) -> None:
     """Show the video `postgen run` would pick next and why (nothing is generated).
 
-    Exit code 1 when there is nothing to pick.
+    Exit 0 when there is nothing new to pick (as `postgen run` does), 1 when a source failed
+    and nothing could be picked.
     """
     from postgen.selection import plan
 
@@ -31,7 +32,7 @@ def next_(app: AppContext, as_json: bool) -> None:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
         _print(result)
-    if result.pick is None:
+    if result.pick is None and result.warnings:  # a failing source may have held the next video
         raise SystemExit(EXIT_PROBLEMS)
 
 
@@ -44,7 +45,7 @@ def _print(result) -> None:
         click.echo(f"next: {c.video_id}  {c.title or c.url}")
         click.echo(f"  why: {pick.reason}")
     else:
-        click.echo("next: nothing to pick (add videos to a source, or pass --video to `postgen run`)")
+        click.echo("next: nothing new to pick (add videos to a source, or pass --video to `postgen run`)")
     if result.considered:
         click.echo(f"candidates ({len(result.considered)}):")
     for item in result.considered:

@@ -492,6 +492,11 @@ class OfflineGenerator(Generator):
                 title_budget = _repair_budget(title_budget, len(request.previous.title), title_problems)
         body = fit(body_t, request, budget, measure)
         title = fit(title_t, request, title_budget, len) if request.has_title else None
+        # A link the video's text held ("see bolt.new") is not one postgen chose: never in a post.
+        from postgen.checks import without_links
+
+        body = without_links(body, request.video.url)
+        title = without_links(title, request.video.url) if title is not None else None
         return Draft(body=body, title=title, usage=Usage(calls=0))
 
 
