@@ -63,10 +63,10 @@ class Served:
         return status, json.loads(raw)
 
     def version(self, post_id: str) -> str:
-        from postgen import runfile
+        """The post's version as the page sees it (the run file brought up to its journal)."""
         from postgen.pages.review import version
 
-        return version(runfile.load(self.path).post(post_id))
+        return version(self.server.review.load().post(post_id))
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ The browser side is tests/test_review_page.py."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -142,6 +143,27 @@ def test_a_post_that_went_out_cannot_be_changed(served, state):
         assert status == 409 and reply["saved"] is False and f"x-aida is {state}" in reply["message"]
         assert reply["post"]["editable"] is False
     assert served.path.read_bytes() == before
+
+
+def test_a_run_file_behind_its_journal_is_seen_as_the_journal_says(served):
+    from postgen.ledger.journal import Journal
+    from postgen.models import PostState, Publication
+
+    run = _file(served.path)
+    sent = run.post("x-aida")
+    sent.state, sent.attempts = PostState.published, 1
+    sent.publication = Publication(remote_id="9", url="https://x.com/i/web/status/9")
+    Journal.of(served.path, run.id).append(run.id, sent, event="outcome", what="post", result="published")
+    before = served.path.read_bytes()  # the file still says ready: a stale copy, as after a bad merge
+    assert _file(served.path).post("x-aida").state is PostState.ready
+    page = served.server.review.page("k")
+    assert re.search(r'id="post-x-aida" [^>]*data-state="published"', page) and "https://x.com/i/web/status/9" in page
+    status, reply = served.post("x-aida", "text", {"version": served.version("x-aida"), "body": VALID_X})
+    assert status == 409 and "x-aida is published" in reply["message"]
+    assert served.path.read_bytes() == before
+    # A change to another post saves the journal's view of x-aida with it (forward only).
+    assert served.post("x-naval", "approve", {"version": served.version("x-naval"), "approved": True})[0] == 200
+    assert _file(served.path).post("x-aida").state is PostState.published
 
 
 def test_a_run_locked_by_another_process_is_a_clear_message(served):

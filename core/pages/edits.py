@@ -2,7 +2,10 @@
 approval, its slot. No HTTP here (that is `postgen.pages.server`), so the rules are tested alone.
 
 Every change is checked against what the file says now, under the run's lock, and written
-atomically (`runfile.editing`):
+atomically (`runfile.editing`). The run is seen as the ledger sees it: the run file brought up to
+its journal (`postgen.ledger.journal`, the authority on what was sent), so a stale copy of the file
+cannot hide that a post went out. A save writes that view (forward only, as `journal.restore` does).
+
 - a post in `publishing` or `published` is refused: what went out cannot change after the fact;
 - a change based on an older view of the post is refused (its `version` differs: someone edited,
   approved or published it since the page loaded it), and the reply carries the file's version;
@@ -22,6 +25,7 @@ from typing import Any
 
 from . import review
 from .. import runfile
+from ..ledger import journal
 from ..models import Post, PostState, Run
 
 
@@ -57,7 +61,7 @@ class Review:
 
     # -- reading ---------------------------------------------------------------------------------
     def load(self) -> Run:
-        return runfile.load(self.path)
+        return journal.load(self.path)[0]
 
     def page(self, key: str = "", *, live: bool = True) -> str:
         """The whole page from the file as it is now (redacted; the key is added after redaction,
@@ -100,6 +104,7 @@ class Review:
         with self._one_at_a_time:
             try:
                 with runfile.editing(self.path, "review") as handle:
+                    journal.overlay(handle.run, journal.Journal.of(self.path, handle.run.id).entries())
                     post = self._find(handle.run, post_id)
                     self._guard(post, seen)
                     change(post, handle.run)
