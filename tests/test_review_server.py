@@ -298,6 +298,21 @@ def test_an_x_thread_shows_each_part_with_its_counter(served):
     assert html.index("post 3 of 3") < html.index('data-kind="reply"')  # the link reply comes after the thread
 
 
+def test_a_once_link_shows_under_the_first_post_of_its_platform_only(served):
+    from postgen.pages.review import cards
+
+    for post_id in ("x-hormozi", "x-garyvee", "x-naval", "x-storytelling", "x-aida"):
+        change_file(served.path, post_id, link_policy="once")
+    run = _file(served.path)
+    views = {v.post.id: v for v in cards(run)}
+    first = min((v for v in views.values() if v.post.platform == "x"), key=lambda v: v.post.scheduled_at)
+    replies = [v.post.id for v in views.values() if any(p["kind"] == "reply" for p in v.preview.parts)]
+    assert replies == [first.post.id]
+    assert views["x-naval"].preview.estimated_cost_usd < first.preview.estimated_cost_usd  # no link reply to pay for
+    page = served.server.review.page("k")
+    assert page.count('data-kind="reply"') == 1
+
+
 # --------------------------------------------------------------------------- the command
 
 

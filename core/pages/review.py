@@ -64,24 +64,50 @@ class Card:
         return [p for p in self.problems if p.severity == "error"]
 
 
-def card(post: Post, run: Run, config=None, connector: Connector | None = None) -> Card:
-    """Check and preview one post (as it is, or as a person is editing it)."""
+def link_policies(run: Run) -> dict[str, str]:
+    """Each post's link policy as it goes out: a "once" link (the ledger's) rides only on the post of
+    its platform that goes out first, in the order `publish --dry-run` counts the run's spend."""
+    from ..ledger.plan import effective
+    from ..models import PostState
+
+    sendable = (PostState.ready, PostState.publishing, PostState.published)
+    first = datetime.min.replace(tzinfo=timezone.utc)
+
+    def order(post: Post):
+        at = post.scheduled_at
+        return (post.state is not PostState.published, at is None, (at if at.tzinfo else at.replace(tzinfo=timezone.utc)) if at else first)
+
+    carried: set[str] = set()
+    policies: dict[str, str] = {}
+    for post in sorted(run.posts, key=order):
+        sent = effective(run, post, carried)
+        if post.state in sendable and post.link_policy == "once" and sent.link_policy == "first_comment":
+            carried.add(post.platform)
+        policies[post.id] = sent.link_policy
+    return policies
+
+
+def card(post: Post, run: Run, config=None, connector: Connector | None = None,
+         policies: dict[str, str] | None = None) -> Card:
+    """Check and preview one post (as it is, or as a person is editing it), as it goes out."""
     from ..checks import check_post, connector_for
     from ..registry import connectors
 
     if connector is None and post.platform in connectors:
         connector = connector_for(post.platform, config)
+    policy = (policies if policies is not None else link_policies(run)).get(post.id, post.link_policy)
+    sent = post if policy == post.link_policy else post.model_copy(update={"link_policy": policy})
     # Why generation failed is said once, when it happens (the generator's message is kept with the
     # post until its text is saved again); every other problem is checked afresh, as validate does.
-    problems = [p for p in post.problems if p.code == GENERATOR_FAILED] + check_post(post, run, connector, config)
+    problems = [p for p in post.problems if p.code == GENERATOR_FAILED] + check_post(sent, run, connector, config)
     view = Card(post=post, problems=problems, connector=connector)
     if connector is None:
         return view
     limit = getattr(connector, "limit", None)
     view.limit = limit if isinstance(limit, int) else None
     try:
-        view.length = connector.measure(sent_text(post))
-        view.preview = connector.preview(post)
+        view.length = connector.measure(sent_text(sent))
+        view.preview = connector.preview(sent)
     except Exception as exc:  # a plugin's preview must not take the page down
         view.preview_error = f"{type(exc).__name__}: {exc}"
     return view
@@ -92,11 +118,12 @@ def cards(run: Run, config=None) -> list[Card]:
     from ..registry import connectors
 
     made: dict[str, Any] = {}
+    policies = link_policies(run)
     out = []
     for post in run.posts:
         if post.platform not in made:
             made[post.platform] = connector_for(post.platform, config) if post.platform in connectors else None
-        out.append(card(post, run, config, made[post.platform]))
+        out.append(card(post, run, config, made[post.platform], policies))
     return out
 
 
