@@ -70,6 +70,23 @@ def test_an_edit_past_the_limit_shows_the_error_and_is_not_saved_until_fixed(bro
     assert browser.errors == []
 
 
+def test_a_hook_past_linkedins_fold_is_warned_as_you_type_and_saved(browser, served):
+    from playwright.sync_api import expect
+
+    hook = "This opening sentence keeps on going " + "and going " * 20 + "until the feed has cut it off."
+    page = _open(browser, served)
+    article = page.locator("#post-linkedin-garyvee")
+    article.locator("textarea.body").fill(hook + "\n\nThe point, below the fold.")
+    expect(article.locator(".status")).to_have_text("saved with 1 warning")  # a warning does not stop a save
+    expect(article.locator(".fold-warning")).to_contain_text("LinkedIn folds at about 210")
+    expect(article.locator(".see-more")).to_be_visible()
+    shown = article.locator(".li-text").inner_text()
+    assert len(shown) < len(hook) and hook.startswith(shown.removesuffix("…see more").strip())
+    post = _file(served.path).post("linkedin-garyvee")
+    assert post.body.startswith(hook) and "hook_after_fold" in {p.code for p in post.warnings}
+    assert browser.errors == []
+
+
 def test_approve_and_move_a_slot_land_in_the_file(browser, served):
     from playwright.sync_api import expect
 

@@ -263,6 +263,8 @@ def card_html(view: Card, tz: tzinfo) -> str:
     if post.approved:
         facts.append('<span class="badge approved">approved</span>')
     facts.append(f'<span class="slot">{escape(when(post.scheduled_at, tz))}</span>')
+    if post.deferred_until and post.state.value == "ready":
+        facts.append(f'<span class="warn">deferred until {escape(when(post.deferred_until, tz))}</span>')
     if post.publication and post.publication.url:
         facts.append(f'<span class="url">{text(post.publication.url)}</span>')
     if view.preview and view.preview.estimated_cost_usd is not None:
