@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
 
@@ -57,7 +57,6 @@ class Card:
     preview_error: str | None = None
     length: int | None = None
     limit: int | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:
