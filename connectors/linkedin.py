@@ -14,7 +14,16 @@ from urllib.parse import quote
 from pydantic import Field, field_validator
 
 from postgen import hookimpl
-from postgen.connector import Connector, ConnectorOptions, Health, Preview, PublishError
+from postgen.connector import (
+    Connector,
+    ConnectorOptions,
+    Health,
+    MediaFile,
+    Preview,
+    PublishError,
+    UploadedMedia,
+    uploaded_media,
+)
 from postgen.models import FollowUp, Post, Problem, Publication
 
 from . import _common as common
@@ -137,6 +146,9 @@ class LinkedInConnector(Connector):
     def preview(self, post: Post) -> Preview:
         parts: list[dict[str, Any]] = [{"kind": "post", "text": self.commentary(post), "characters": len(self.commentary(post)),
                                         "limit": LIMIT}]
+        image = common.media_detail(post)
+        if image:
+            parts[0]["details"] = [image]
         link = common.follow_up_link(post)
         if link:
             parts.append({"kind": "first_comment", "text": link})
@@ -210,9 +222,22 @@ class LinkedInConnector(Connector):
     def _url(urn: str) -> str:
         return f"https://www.linkedin.com/feed/update/{urn}"
 
-    def publish(self, post: Post) -> Publication:
+    def upload_media(self, post: Post, media: MediaFile) -> UploadedMedia:
+        """The Images API: initialize the upload (owner: the post's author), PUT the bytes to the
+        upload URL it gives. The image URN does not expire; its alt text goes with the post."""
         session = self._session()
-        body = {
+        answer = self._call(session, "POST", f"{API}/rest/images", params={"action": "initializeUpload"},
+                            json={"initializeUploadRequest": {"owner": self._author(session)}})
+        try:
+            value = answer.json()["value"]
+            upload_url, urn = str(value["uploadUrl"]), str(value["image"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise PublishError("unknown", f"LinkedIn's initializeUpload answer has no uploadUrl and image ({type(exc).__name__})") from None
+        self._call(session, "PUT", upload_url, data=media.data, headers={"Content-Type": media.mime_type})
+        return UploadedMedia(remote_id=urn)
+
+    def _post_body(self, post: Post, session: Any, image: str | None) -> dict[str, Any]:
+        body: dict[str, Any] = {
             "author": self._author(session),
             "commentary": self.commentary(post),
             "visibility": self.options.visibility,
@@ -220,11 +245,25 @@ class LinkedInConnector(Connector):
             "lifecycleState": "PUBLISHED",
             "isReshareDisabledByAuthor": False,
         }
-        response = self._call(session, "POST", f"{API}/rest/posts", json=body)
+        if image and post.media is not None:
+            body["content"] = {"media": {"altText": post.media.alt, "id": image}}  # alt: the title, at most 1000 characters
+        return body
+
+    def publish(self, post: Post) -> Publication:
+        session = self._session()
+        image, warnings = uploaded_media(post), []
+        try:
+            response = self._call(session, "POST", f"{API}/rest/posts", json=self._post_body(post, session, image))
+        except PublishError as exc:
+            if not (image and exc.kind == "invalid" and "image" in exc.message.lower()):
+                raise
+            # LinkedIn refused the picture, not the text: the post goes without it.
+            response = self._call(session, "POST", f"{API}/rest/posts", json=self._post_body(post, session, None))
+            warnings.append(f"posted without the picture: {exc.message}")
         urn = response.headers.get("x-restli-id")
         if not urn:
             raise PublishError("unknown", "LinkedIn answered 201 without the post URN (x-restli-id); check the feed")
-        return Publication(remote_id=urn, url=self._url(urn), published_at=common.now())
+        return Publication(remote_id=urn, url=self._url(urn), published_at=common.now(), warnings=warnings)
 
     def publish_follow_up(self, post: Post, publication: Publication) -> Publication:
         """The link as the first comment (socialActions). Its text is not little text: sent as is."""

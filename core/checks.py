@@ -33,7 +33,7 @@ def connector_for(platform: str, config=None) -> Connector:
         message = first["msg"]
         if first["type"] == "extra_forbidden":
             message = f"unknown key (allowed: {', '.join(cls.Options.model_fields)})"
-        raise ConfigError(f"{where}: 'platforms.{platform}.{key}': {message}") from None
+        raise ConfigError(f"{where}: 'platforms.{platform}{'.' + key if key else ''}': {message}") from None
     return cls(options)
 
 

@@ -89,6 +89,7 @@ class PublishConfig(_Section):
     # Where a platform's listing lags behind a post (Reddit), a lookup that finds nothing after an
     # unknown outcome is repeated at least this long after the attempt before anything is resent.
     listing_lag_minutes: int = Field(default=10, ge=0)
+    link_to_moment: bool = True  # each post's link opens the video where its main point is said
     # Domains a post may link to besides the video's own URL ("example.com" also allows its
     # subdomains). Any other URL in a post is an error that blocks publishing.
     allowed_link_domains: list[str] = Field(default_factory=list)
@@ -250,7 +251,7 @@ def load_config(path: str | Path | None = None) -> Config:
     file = Path(path) if explicit else Path.cwd() / DEFAULT_FILE
     if not file.exists():
         if explicit:
-            raise ConfigError(f"{file}: no such config file (create one from the shipped postgen.toml)")
+            raise ConfigError(f"{file}: no such config file ('postgen --config {file} init' writes a commented one)")
         return parse_config({})
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))

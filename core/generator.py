@@ -34,6 +34,9 @@ class Draft:
     body: str
     title: str | None = None
     usage: Usage = field(default_factory=Usage)
+    # The brief item the post is mainly about ("key point 2", "fact 1"), when the generator knows:
+    # the post's link opens the video where that item is said (postgen.moments).
+    main_point: str | None = None
 
 
 class GeneratorError(Exception):

@@ -46,10 +46,6 @@ FAILURES = 3  # pushes or fetches that fail for another reason (network) before 
 RETRY_DELAYS = (2.0, 5.0)  # seconds before the second and third try after a network failure
 # Only `get` answers; the token is read from the environment when git asks, never written down.
 CREDENTIAL_HELPER = '!f() { test "$1" = get || return 0; echo username=x-access-token; echo "password=${%s}"; }; f' % TOKEN_VAR
-# The fields the ledger owns in a run file; everything else (text, approval, schedule) is a person's.
-LEDGER_FIELDS = ("state", "publication", "attempts", "last_attempt_at", "last_error", "deferred_until",
-                 "follow_up_pending", "sent_digest")
-STATE_RANK = {"draft": 0, "ready": 1, "failed": 1, "publishing": 2, "published": 3}
 
 
 class GitSyncError(Exception):
@@ -154,53 +150,10 @@ def _push_result(result: subprocess.CompletedProcess) -> _Push:
 
 
 def _fields(post) -> dict:
-    return {name: getattr(post, name) for name in LEDGER_FIELDS}
+    """The fields the ledger owns in a run file (the journal's); the rest (text, approval, slot) is a person's."""
+    from .ledger.journal import ledger_fields
 
-
-def _progress(post) -> tuple:
-    follow_ups = len(post.publication.follow_ups) if post.publication else 0
-    return (STATE_RANK.get(post.state.value, 0), follow_ups, post.attempts, str(post.last_attempt_at or ""))
-
-
-def reapply_ledger(ours, theirs, base=None) -> list[str]:
-    """Copy the ledger fields of `ours` (the publisher's run) onto `theirs` (a person's version of
-    the same run) for each post where the publisher moved them and theirs did not move further.
-    Returns the ids of the posts changed. Text, approval and schedule stay theirs.
-
-    FALLBACK until WP1's journal lands: with `postgen.ledger.journal`, its `restore(path)` does this
-    from the journal (see `merge_run_file`); then this function and its tests can go."""
-    changed = []
-    for post in theirs.posts:
-        try:
-            mine = ours.post(post.id)
-        except KeyError:
-            continue
-        mine_fields, their_fields = _fields(mine), _fields(post)
-        if mine_fields == their_fields:
-            continue
-        try:
-            before = _fields(base.post(post.id)) if base is not None else None
-        except KeyError:
-            before = None
-        if before is not None and mine_fields == before:
-            continue  # the publisher did not touch this post: theirs stands
-        if (before is None or their_fields != before) and _progress(post) > _progress(mine):
-            continue  # both moved it (a person resolved it meanwhile) and theirs is further along
-        for name in LEDGER_FIELDS:
-            value = getattr(mine, name)
-            setattr(post, name, value.model_copy(deep=True) if hasattr(value, "model_copy") else value)
-        changed.append(post.id)
-    return changed
-
-
-def _journal():
-    """WP1's journal module when it is there (`restore(path)` brings a run file's ledger fields up
-    to the journal), else None and the fallback `reapply_ledger` is used."""
-    try:
-        from .ledger import journal  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return journal if hasattr(journal, "restore") else None
+    return ledger_fields(post)
 
 
 def union_lines(theirs: str, ours: str) -> str:
@@ -212,35 +165,22 @@ def union_lines(theirs: str, ours: str) -> str:
     return "".join(f"{line}\n" for line in merged)
 
 
-def merge_run_file(path: Path, ours: str, theirs: str | None, base: str | None = None) -> list[str]:
-    """Write at `path` the other side's run file with our ledger re-applied. Returns notes worth
-    printing (a version that could not be used). Journals must be merged before (see `GitSync`)."""
+def merge_run_file(path: Path, ours: str, theirs: str | None) -> list[str]:
+    """Write at `path` the other side's run file (a person's text, approvals and slots) and bring
+    its ledger fields up to the journal, which must be merged first (see `GitSync`). Returns notes
+    worth printing (a version that could not be used)."""
     from . import runfile
+    from .ledger import journal
 
     if theirs is None:
         runfile.write_atomic(path, ours)
         return [f"{path.name} is gone from the other side: kept the publisher's, it holds the ledger"]
-    journal = _journal()
-    if journal is not None:
-        runfile.write_atomic(path, theirs)
-        try:
-            journal.restore(path)
-            return []
-        except runfile.RunFileError as exc:
-            runfile.write_atomic(path, ours)
-            return [f"kept the publisher's {path.name}: the remote's cannot be read ({exc}); that edit is in the remote's history"]
-    # FALLBACK until WP1's journal lands (delete with `reapply_ledger`).
+    runfile.write_atomic(path, theirs)
     try:
-        their_run = runfile.parse(theirs, path)
+        journal.restore(path)
     except runfile.RunFileError as exc:
         runfile.write_atomic(path, ours)
         return [f"kept the publisher's {path.name}: the remote's cannot be read ({exc}); that edit is in the remote's history"]
-    try:
-        base_run = runfile.parse(base, path) if base is not None else None
-    except runfile.RunFileError:
-        base_run = None
-    changed = reapply_ledger(runfile.parse(ours, path), their_run, base_run)
-    runfile.write_atomic(path, runfile.render(their_run) if changed else theirs)
     return []
 
 
@@ -532,7 +472,7 @@ class GitSync:
 
                 runfile.write_atomic(path, union_lines(other or "", mine))
             elif rel.endswith(".md"):
-                for note in merge_run_file(path, mine, other, self.git.show(base, rel)):
+                for note in merge_run_file(path, mine, other):
                     self.log(note)
             else:
                 path.write_text(other if other is not None else mine, encoding="utf-8")
@@ -609,11 +549,10 @@ def reconcile(folder: Path | str, runs_dir: Path | str) -> list[str]:
                 runfile.write_atomic(target, merged)
             continue
         ours = saved.read_text(encoding="utf-8")
-        base = root.show(manifest.get("base") or "", f"{rel_runs}/{name}") if manifest.get("base") else None
         with runfile.locked(target, "reconcile"):
             current = target.read_text(encoding="utf-8") if target.exists() else None
             before = {p.id: p for p in runfile.parse(current, target).posts} if current is not None else {}
-            report.extend(merge_run_file(target, ours, current, base))
+            report.extend(merge_run_file(target, ours, current))
             after = runfile.load(target)
         for post in after.posts:
             old = before.get(post.id)

@@ -16,7 +16,7 @@ from ledger_fakes import FakeConnector, FakePlatform, make_run
 
 from postgen import gitsync, ledger, runfile
 from postgen.config import parse_config
-from postgen.models import PostState
+from postgen.models import PostState, Publication
 
 PERSON = {"GIT_AUTHOR_NAME": "A Person", "GIT_AUTHOR_EMAIL": "person@example.org",
           "GIT_COMMITTER_NAME": "A Person", "GIT_COMMITTER_EMAIL": "person@example.org"}
@@ -308,35 +308,7 @@ def test_a_failed_push_never_prints_the_token(repo, monkeypatch):
     assert token not in str(failure.value) and platform.create_calls == 0
 
 
-# --------------------------------------------------------------------------- merging (fallback until the journal)
-
-
-def _runs(tmp_path):
-    path = make_run(tmp_path, [("reddit", "hormozi"), ("reddit", "naval"), ("x", "hormozi")])
-    base = runfile.load(path)
-    return base, runfile.load(path), runfile.load(path)
-
-
-def test_reapply_ledger_takes_what_the_publisher_moved_and_keeps_the_persons_edits(tmp_path):
-    base, ours, theirs = _runs(tmp_path)
-    ours.post("reddit-hormozi").state = PostState.published
-    ours.post("reddit-hormozi").attempts = 1
-    theirs.post("reddit-hormozi").body = "person's text"
-    theirs.post("reddit-naval").approved = True
-    theirs.post("x-hormozi").state = PostState.failed  # a person's --resolve --as failed
-    assert gitsync.reapply_ledger(ours, theirs, base) == ["reddit-hormozi"]
-    assert theirs.post("reddit-hormozi").state is PostState.published and theirs.post("reddit-hormozi").attempts == 1
-    assert theirs.post("reddit-hormozi").body == "person's text" and theirs.post("reddit-naval").approved
-    assert theirs.post("x-hormozi").state is PostState.failed  # the publisher did not touch it
-
-
-def test_reapply_ledger_when_both_moved_a_post_the_further_one_wins(tmp_path):
-    base, ours, theirs = _runs(tmp_path)
-    ours.post("reddit-hormozi").state = PostState.publishing
-    theirs.post("reddit-hormozi").state = PostState.published  # resolved by hand meanwhile
-    assert gitsync.reapply_ledger(ours, theirs, base) == []
-    ours.post("reddit-naval").state, theirs.post("reddit-naval").state = PostState.published, PostState.publishing
-    assert gitsync.reapply_ledger(ours, theirs, base) == ["reddit-naval"]
+# --------------------------------------------------------------------------- merging
 
 
 def test_union_lines_keeps_every_line_once():
@@ -344,7 +316,7 @@ def test_union_lines_keeps_every_line_once():
     assert gitsync.union_lines("", "x\n") == "x\n"
 
 
-# --------------------------------------------------------------------------- the journal (WP1) and the command line
+# --------------------------------------------------------------------------- the journal and the command line
 
 
 def test_journals_merge_by_union_when_both_sides_appended(repo):
@@ -367,16 +339,36 @@ def test_journals_merge_by_union_when_both_sides_appended(repo):
                                      '{"id": "b", "moment": "outcome"}'])
 
 
-def test_a_run_file_merge_uses_the_journal_when_wp1s_is_there(repo, monkeypatch, tmp_path):
-    """With postgen.ledger.journal (WP1), the other side's run file is written and restore() brings
-    its ledger up; the fallback is not used."""
-    restored = []
-    monkeypatch.setattr(ledger, "journal", type("journal", (), {"restore": staticmethod(restored.append)}), raising=False)
-    monkeypatch.setattr(gitsync, "reapply_ledger", lambda *a: pytest.fail("the fallback ran"))
-    target = tmp_path / "run.md"
-    theirs = repo.run_path.read_text()
-    assert gitsync.merge_run_file(target, "ours, unused", theirs) == []
-    assert restored == [target] and target.read_text() == theirs
+def test_a_run_file_merge_takes_the_persons_file_and_brings_its_ledger_up_to_the_journal(tmp_path):
+    """Both sides changed a run file: the person's text and approval stand, the ledger fields come
+    from the journal (never from the person's stale copy of them)."""
+    from postgen.ledger import journal
+
+    path = make_run(tmp_path, [("reddit", "hormozi"), ("reddit", "naval")])
+    ours = path.read_text()
+    run = runfile.load(path)
+    post = run.post("reddit-hormozi")
+    post.state = PostState.published
+    post.publication = Publication(remote_id="t3_x", url="https://www.reddit.com/r/t/comments/x/")
+    runfile.save(path, run)
+    journal.Journal.of(path, run.id).append(run.id, post, event="outcome", what="post", result="published")
+    theirs = runfile.load(path)
+    theirs.post("reddit-hormozi").state = PostState.ready  # the person's copy predates the send
+    theirs.post("reddit-hormozi").publication = None
+    theirs.post("reddit-naval").approved = True
+    theirs.post("reddit-naval").body = "the person's edit"
+    assert gitsync.merge_run_file(path, ours, runfile.render(theirs)) == []
+    merged = runfile.load(path)
+    assert merged.post("reddit-hormozi").state is PostState.published
+    assert merged.post("reddit-hormozi").publication.remote_id == "t3_x"
+    assert merged.post("reddit-naval").approved and merged.post("reddit-naval").body == "the person's edit"
+
+
+def test_an_unreadable_remote_run_file_keeps_the_publishers(tmp_path):
+    path = make_run(tmp_path, [("reddit", "hormozi")])
+    ours = path.read_text()
+    notes = gitsync.merge_run_file(path, ours, "not a run file")
+    assert path.read_text() == ours and "cannot be read" in notes[0]
 
 
 def test_publish_git_outside_a_checkout_is_a_one_line_usage_error(cli, isolated):

@@ -173,7 +173,8 @@ def _dry_run(app: AppContext, plan, unreadable, as_json: bool, hints: list[str] 
                 row["note"] = f"{', '.join(unset)} not set: a real pass skips it until they are (postgen doctor)"
             row["problems"] = [p.model_dump() for p in problems]
             row["preview"] = asdict(preview)
-            row["text"] = format_preview(preview)
+            row["moment"] = post.moment.model_dump(mode="json") if post.moment else None
+            row["text"] = format_preview(preview, post)
             rows.append(row)
         for outcome in skipped:
             rows.append({"run": run.id, "post": outcome.post_id, "platform": outcome.platform,

@@ -52,6 +52,7 @@ LINK_POLICIES = {
     "first_comment": "the link is posted automatically as the first comment (or reply); you may say so once, briefly",
     "inline": "postgen appends the link to the post; do not mention where the link is",
     "none": "no link is posted; do not mention a link",
+    "once": "the link is posted as a reply to only one of this video's posts on this platform, maybe not this one; do not mention a link",
 }
 
 
@@ -65,11 +66,17 @@ class BriefOut(BaseModel):
     key_points: list[str] = Field(description="three to six key points, in the video's order")
     facts: list[BriefFact] = Field(description="facts and numbers, each with its evidence")
     audience: str = Field(description="who benefits from the video")
+    # Optional (None default): answers without it still parse. postgen finds these words in the
+    # timed transcript to link posts to the moment a point is made.
+    key_point_evidence: list[str] | None = Field(
+        default=None, description="for each key point, in the same order, the source's own words it comes from, copied exactly")
 
 
 class DraftOut(BaseModel):
     title: str | None = Field(description="the post title when the platform needs one, else null")
     body: str = Field(description="the post text exactly as it will be published")
+    main_point: str | None = Field(
+        default=None, description='the brief item the post is mainly about: "key point N" or "fact N" (numbered from 1)')
 
 
 def _library(request: DraftRequest) -> str:
@@ -289,13 +296,14 @@ class OpenAIGenerator(Generator):
         except PostGenerationError as exc:
             raise GeneratorError(str(exc)) from None
         facts = [Fact(claim=f.claim, evidence=f.evidence) for f in out.facts]
-        return Brief(teaches=out.teaches, key_points=out.key_points, facts=facts, audience=out.audience), usage
+        return Brief(teaches=out.teaches, key_points=out.key_points, facts=facts, audience=out.audience,
+                     key_point_evidence=list(out.key_point_evidence or [])), usage
 
     def draft(self, request: DraftRequest) -> Draft:
         post = f"{request.platform}-{request.framework.name}"
         out, usage = self._call(draft_messages(request), DraftOut, post, request.cancelled)
         title = out.title if request.has_title else None
-        return Draft(body=out.body, title=title, usage=usage)
+        return Draft(body=out.body, title=title, usage=usage, main_point=out.main_point)
 
 
 class _Unparseable(Exception):
