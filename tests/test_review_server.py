@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from postgen.pages import escape
 from review_helpers import change_file, publish_in_file, run_path, served  # noqa: F401 - fixtures
 
 VALID_X = "Random IDs collide sooner than you think: the square root of the space is where trouble starts."
@@ -280,6 +281,20 @@ def test_the_page_marks_linkedins_fold_and_the_x_counter(served):
     html = card_html(x, zone("UTC"))
     assert f'data-count="{x.length}"' in html and f"{x.length} / 280 weighted characters" in html
     assert 'data-kind="reply"' in html  # the link reply
+
+
+def test_the_picture_and_the_moment_a_post_links_to_are_shown(served):
+    from postgen.models import Moment
+    from postgen.pages.review import card, card_html
+    from postgen.schedule import zone
+
+    run = _file(served.path)
+    post = run.post("x-naval").model_copy(update={"moment": Moment(at=475, item="key point 4", why="its words")})
+    html = card_html(card(post, run), zone("UTC"))
+    assert "links to 7:55 (key point 4)" in html and 'title="its words"' in html
+    details = card(post, run).preview.parts[0]["details"]  # the sample run's X posts carry its thumbnail
+    assert post.media is not None and details[0].startswith("image: ")
+    assert f'<ul class="details"><li>{escape(details[0])}</li>' in html
 
 
 def test_an_x_thread_shows_each_part_with_its_counter(served):

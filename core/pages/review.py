@@ -195,7 +195,7 @@ def _linkedin(view: Card) -> str:
         body += f'<p class="fold-warning">⚠ {text(hook.message)}</p>'
     parts = view.preview.parts if view.preview else []
     sent = next((p for p in parts if p.get("kind") == "post"), {})
-    out = [f'<div class="feed li"><div class="who">You · now · 🌐</div>{body}',
+    out = [f'<div class="feed li"><div class="who">You · now · 🌐</div>{body}{_details(sent)}',
            f'<p class="sizes">{_part_size(sent) or _size(view.length, view.limit, "characters")}'
            ' <span class="muted">as sent (reserved characters escaped)</span></p></div>']
     out += [_follow_up(p) for p in parts if p.get("kind") != "post"]
@@ -209,7 +209,7 @@ def _x(view: Card) -> str:
     for i, part in enumerate(posts, 1):
         label, size = (f"post {i} of {len(posts)}", f'<p class="sizes">{_part_size(part)}</p>') if len(posts) > 1 else ("post", "")
         out.append(f'<div class="feed x-part"><div class="who">You · {escape(label)}</div>'
-                   f'<div class="x-text">{text(part.get("text", ""))}</div>{size}</div>')
+                   f'<div class="x-text">{text(part.get("text", ""))}</div>{_details(part)}{size}</div>')
     out += [_follow_up(p) for p in parts if p.get("kind") not in ("post", "thread")]
     return "".join(out)
 
@@ -225,7 +225,7 @@ def _reddit(view: Card) -> str:
     flair = f' <span class="badge">{text(post["flair"])}</span>' if post.get("flair") else ""
     out = [f'<div class="feed rd"><div class="who">{where} · You{flair}</div>',
            f'<h4 class="rd-title">{text(title) or "<em>(no title)</em>"}</h4>',
-           f'<div class="md">{markdown(str(post.get("text", sent_text(view.post))))}</div>',
+           f'<div class="md">{markdown(str(post.get("text", sent_text(view.post))))}</div>{_details(post)}',
            f'<p class="sizes">title {_size(len(title), TITLE_LIMIT, "characters")} · body '
            f'{_size(view.length, view.limit, "characters")}</p></div>']
     out += [_follow_up(p) for p in parts if p.get("kind") != "post"]
@@ -238,8 +238,17 @@ def _generic(view: Card) -> str:
     for part in parts:
         title = f'<h4>{text(part["title"])}</h4>' if part.get("title") else ""
         out.append(f'<div class="feed"><div class="who">{text(part.get("kind", "post"))}</div>{title}'
-                   f'<div class="plain">{text(part.get("text", ""))}</div><p class="sizes">{_part_size(part)}</p></div>')
+                   f'<div class="plain">{text(part.get("text", ""))}</div>{_details(part)}'
+                   f'<p class="sizes">{_part_size(part)}</p></div>')
     return "".join(out)
+
+
+def _details(part: dict[str, Any]) -> str:
+    """What goes with a part that its text does not show (the picture, a Reddit link post's card)."""
+    details = [d for d in part.get("details", ()) if d]
+    if not details:
+        return ""
+    return '<ul class="details">' + "".join(f"<li>{text(d)}</li>" for d in details) + "</ul>"
 
 
 FOLLOW_UP_NAMES = {"reply": "link reply", "first_comment": "link comment", "comment": "comment"}
@@ -249,7 +258,7 @@ def _follow_up(part: dict[str, Any]) -> str:
     kind = str(part.get("kind", "follow-up"))
     name = FOLLOW_UP_NAMES.get(kind, kind.replace("_", " "))
     return (f'<div class="feed follow-up" data-kind="{escape(kind)}"><div class="who">↳ {escape(name)}</div>'
-            f'<div class="plain">{text(part.get("text", ""))}</div></div>')
+            f'<div class="plain">{text(part.get("text", ""))}</div>{_details(part)}</div>')
 
 
 RENDERERS = {"linkedin": _linkedin, "x": _x, "reddit": _reddit}
@@ -264,6 +273,12 @@ def card_html(view: Card, tz: tzinfo) -> str:
     facts.append(f'<span class="slot">{escape(when(post.scheduled_at, tz))}</span>')
     if post.deferred_until and post.state.value == "ready":
         facts.append(f'<span class="warn">deferred until {escape(when(post.deferred_until, tz))}</span>')
+    if post.moment is not None:  # where the link opens the video, and why postgen chose it
+        at = post.moment.at
+        clock = f"{at // 3600}:{at // 60 % 60:02d}:{at % 60:02d}" if at and at >= 3600 else f"{(at or 0) // 60}:{(at or 0) % 60:02d}"
+        where = clock if at else "the start"
+        facts.append(f'<span class="moment" title="{text(post.moment.why)}">links to {escape(where)}'
+                     f'{" (" + text(post.moment.item) + ")" if post.moment.item else ""}</span>')
     if post.publication and post.publication.url:
         facts.append(f'<span class="url">{text(post.publication.url)}</span>')
     if view.preview and view.preview.estimated_cost_usd is not None:
@@ -415,6 +430,7 @@ article.post { border: 1px solid var(--line); border-radius: .5rem; padding: .8r
 .sizes { font-size: .85rem; color: var(--muted); margin: .3rem 0 0; } .count.over { color: #b00020; font-weight: 700; }
 ul.problems { margin: .5rem 0; padding-left: 1.2rem; } .problem.error { color: #b00020; } .problem.warning { color: #8a5a00; }
 .problems.ok { color: #1a7f37; margin: .5rem 0; }
+ul.details { font-size: .85rem; color: var(--muted); padding-left: 1.2rem; margin: .3rem 0 0; }
 ul.notes { font-size: .8rem; color: var(--muted); padding-left: 1.2rem; }
 .edit label { display: block; margin: .4rem 0; font-size: .9rem; }
 .edit textarea, .edit input.title { width: 100%; font: inherit; padding: .4rem; }
