@@ -76,9 +76,9 @@ class Review:
             raise RuntimeError("the redactor removed the review page's launch key (data-launch)")
         return html.replace("\0key\0", key)
 
-    def _data(self, post: Post, run: Run, shown: Post | None = None) -> dict[str, Any]:
-        """The post for the page; `shown`: a text being edited, checked and previewed in its place."""
-        view = review.card(shown or post, run, self.config)
+    def _data(self, post: Post, run: Run, view: review.Card | None = None) -> dict[str, Any]:
+        """The post for the page; `view`: a text being edited, checked and previewed in its place."""
+        view = view or review.card(post, run, self.config)
         data = review.post_data(view, self.tz)
         data.update(version=review.version(post), state=post.state.value, approved=post.approved,
                     editable=review.editable(post))
@@ -139,7 +139,7 @@ class Review:
             edited = post.model_copy(update=update)
             view = review.card(edited, run, self.config)
             if view.errors:
-                data = self._data(post, run, shown=edited)
+                data = self._data(post, run, view)
                 return Reply(200, False, f"not saved: {len(view.errors)} error{'s' if len(view.errors) > 1 else ''} "
                              "(shown below); the file keeps its last valid text", data)
             if edited.body == post.body and edited.title == post.title:
