@@ -17,6 +17,7 @@ from postgen import hookimpl
 from postgen.connector import (
     Connector,
     ConnectorOptions,
+    Engagement,
     Health,
     MediaFile,
     Preview,
@@ -39,6 +40,11 @@ RESERVED = "\\|{}@[]()<>#*_~"
 MENTION = re.compile(r"@\[[^\]\\\n]+\]\(urn:li:(?:person|organization):[^)\s\\]+\)")
 _UNESCAPE = re.compile(r"\\([\\|{}@\[\]()<>#*_~])")
 EXCEPTION_PREFIX = "com.linkedin.content.common.exception.BadRequestResponseException: "
+# memberCreatorPostAnalytics answers one metric per call (queryType); these four make a reading.
+ANALYTICS = ("IMPRESSION", "REACTION", "COMMENT", "RESHARE")
+ANALYTICS_HINT = ("LinkedIn post analytics are unavailable for this token: reading them needs the "
+                  "r_member_postAnalytics permission (LinkedIn's Community Management API product). Add it to the app, "
+                  "create a new token with that scope and set LINKEDIN_ACCESS_TOKEN; until then LinkedIn posts get no readings.")
 AUTH_HINT = ("LinkedIn access tokens last 60 days: create a new one (scopes openid profile w_member_social) "
              "and set LINKEDIN_ACCESS_TOKEN.")
 
@@ -342,6 +348,49 @@ class LinkedInConnector(Connector):
                 comment = element.get("commentUrn") or element.get("$URN") or element.get("id")
                 return FollowUp(kind="first_comment", remote_id=str(comment) if comment else None, url=self._url(urn),
                                 at=common.now())
+        return None
+
+    def metrics(self, publications: list[Publication]) -> dict[str, Engagement | PublishError]:
+        """Member post analytics (GET /rest/memberCreatorPostAnalytics?q=entity, TOTAL aggregation),
+        one call per metric per post: impressions, and reactions + comments + reshares as the
+        engagements. Needs the r_member_postAnalytics permission: without it the first call's 403
+        says so once and no more calls are made. 404: the post is gone."""
+        out: dict[str, Engagement | PublishError] = {}
+        session = self._session()
+        todo = list(dict.fromkeys(p.remote_id for p in publications))
+        for i, urn in enumerate(todo):
+            try:
+                counts = {metric: self._analytics(session, urn, metric) for metric in ANALYTICS}
+            except PublishError as exc:
+                if exc.status == 404:
+                    out[urn] = Engagement(deleted=True)
+                    continue
+                if exc.kind == "permission":
+                    exc = PublishError("permission", f"{ANALYTICS_HINT} ({exc.message})", status=exc.status)
+                if i == 0 and exc.kind in ("permission", "auth", "rate_limited", "retired_version"):
+                    raise exc from None  # nothing read: the same answer holds for every post
+                for rest in todo[i:]:  # stop asking: the rest wait for a later pass
+                    out[rest] = exc
+                break
+            known = {k: v for k, v in counts.items() if v is not None}
+            out[urn] = Engagement(
+                engagements=sum(known.get(k, 0) for k in ("REACTION", "COMMENT", "RESHARE")),
+                impressions=known.get("IMPRESSION"), counts={k.lower(): v for k, v in known.items()})
+        return out
+
+    def _analytics(self, session: Any, urn: str, metric: str) -> int | None:
+        """One metric's total for one post; None when LinkedIn has no data point for it yet."""
+        kind = "ugc" if urn.startswith("urn:li:ugcPost:") else "share"
+        # Rest.li 2.0: the URN is percent-encoded inside the literal (kind:...) of the query.
+        url = (f"{API}/rest/memberCreatorPostAnalytics?q=entity&entity=({kind}:{quote(urn, safe='')})"
+               f"&queryType={metric}&aggregation=TOTAL")
+        try:
+            data = self._call(session, "GET", url).json()
+        except ValueError:
+            raise PublishError("transient", "LinkedIn analytics answered with something that is not JSON") from None
+        for element in (data.get("elements") if isinstance(data, dict) else None) or []:
+            if isinstance(element, dict) and isinstance(element.get("count"), int):
+                return element["count"]
         return None
 
     def _confirm_version(self, session: Any, author: str) -> tuple[bool, str]:

@@ -15,7 +15,7 @@ from typing import Any, Iterator, Literal
 from pydantic import Field, model_validator
 
 from postgen import hookimpl
-from postgen.connector import Connector, ConnectorOptions, Health, Preview, PublishError
+from postgen.connector import Connector, ConnectorOptions, Engagement, Health, Preview, PublishError
 from postgen.models import FollowUp, Post, Problem, Publication
 
 from . import _common as common
@@ -291,6 +291,32 @@ class RedditConnector(Connector):
             err = self._error(exc)
             raise common.lookup_error(err, f"cannot tell whether {post.id} is on Reddit: {err.message}") from exc
         return None
+
+    def metrics(self, publications: list[Publication]) -> dict[str, Engagement | PublishError]:
+        """GET /api/info?id=t3_…,t3_… (praw asks 100 fullnames a request): score, upvote_ratio and
+        num_comments. Engagements: the score (never below 0) plus the comments; Reddit gives no
+        views. A post deleted by its author or removed by a moderator still answers, with
+        `removed_by_category` set: it counts as gone."""
+        ids = list(dict.fromkeys(p.remote_id.removeprefix("t3_") for p in publications))
+        out: dict[str, Engagement | PublishError] = {}
+        if not ids:
+            return out
+        reddit = self._reddit()
+        try:
+            for submission in reddit.info(fullnames=[f"t3_{i}" for i in ids]):
+                data = vars(submission)  # what the listing said: attribute access could fetch more
+                if data.get("removed_by_category"):
+                    out[submission.id] = Engagement(deleted=True)
+                    continue
+                counts = {k: data[k] for k in ("score", "upvote_ratio", "num_comments") if isinstance(data.get(k), (int, float))}
+                out[submission.id] = Engagement(
+                    engagements=max(0, int(counts.get("score", 0))) + int(counts.get("num_comments", 0)), counts=counts)
+        except Exception as exc:
+            err = self._error(exc)
+            if not out:
+                raise err from exc
+            out.update((i, err) for i in ids if i not in out)  # a later batch failed: those wait
+        return out
 
     def check(self) -> Health:
         missing = [n for n in CREDENTIALS if not self.env.get(n)]

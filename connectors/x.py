@@ -15,6 +15,7 @@ from postgen import hookimpl
 from postgen.connector import (
     Connector,
     ConnectorOptions,
+    Engagement,
     Health,
     MediaFile,
     Preview,
@@ -45,6 +46,7 @@ class XOptions(ConnectorOptions):
     # Estimates in USD per created post (X pay-per-use since 2026-02; a post with a URL costs ~13x).
     price_post_usd: float = Field(default=0.015, ge=0)
     price_post_with_url_usd: float = Field(default=0.20, ge=0)
+    price_read_usd: float = Field(default=0.001, ge=0)  # per post read back (`postgen metrics`)
     # A picture is two calls: the upload (not on X's published rate card: priced like a post, to
     # be safe) and its alt text ("Media Metadata", $0.005 a request).
     price_media_upload_usd: float = Field(default=0.015, ge=0)
@@ -393,6 +395,41 @@ class XConnector(Connector):
                 return FollowUp(kind=kind, remote_id=str(tweet["id"]), url=self._url(str(tweet["id"])), at=common.now())
         return None
 
+    def metrics(self, publications: list[Publication]) -> dict[str, Engagement | PublishError]:
+        """GET /2/tweets?ids=…&tweet.fields=public_metrics, 100 ids a request (reads are billed per
+        post: one request per hundred). Engagements: likes + reposts + replies + quotes + bookmarks;
+        impressions: `impression_count`. A post X cannot find (deleted) comes back as an `errors`
+        entry of type resource-not-found."""
+        ids = list(dict.fromkeys(p.remote_id for p in publications))
+        out: dict[str, Engagement | PublishError] = {}
+        if not ids:
+            return out
+        client, user_auth = self._client()
+        for start in range(0, len(ids), METRICS_BATCH):
+            batch = ids[start:start + METRICS_BATCH]
+            try:
+                response = client.get_tweets(batch, tweet_fields=["public_metrics"], user_auth=user_auth)
+            except Exception as exc:
+                err = self._error(exc)
+                if start == 0:
+                    raise err from exc
+                out.update((rest, err) for rest in ids[start:])  # read so far is kept; the rest wait
+                break
+            for tweet in response.data or []:
+                data = dict(tweet.data) if hasattr(tweet, "data") else dict(tweet)
+                counts = {k: v for k, v in (data.get("public_metrics") or {}).items() if isinstance(v, (int, float))}
+                out[str(data["id"])] = Engagement(
+                    engagements=int(sum(counts.get(k, 0) for k in ENGAGEMENT_COUNTS)),
+                    impressions=int(counts["impression_count"]) if "impression_count" in counts else None,
+                    counts=counts)
+            for error in response.errors or []:
+                if str(error.get("type", "")).endswith("/resource-not-found") and error.get("value") is not None:
+                    out[str(error["value"])] = Engagement(deleted=True)
+        return out
+
+    def metrics_cost(self, count: int) -> float:
+        return round(count * self.options.price_read_usd, 6)
+
     def check(self) -> Health:
         has_oauth1 = all(self.env.get(n) for n in OAUTH1)
         if not has_oauth1 and not self.env.get("X_BEARER_TOKEN"):
@@ -430,6 +467,8 @@ def _reset(headers: Any) -> float | None:
 
 
 TIMELINE_FIELDS = ["note_tweet", "referenced_tweets"]
+METRICS_BATCH = 100  # ids per GET /2/tweets
+ENGAGEMENT_COUNTS = ("like_count", "retweet_count", "reply_count", "quote_count", "bookmark_count")
 
 
 def _comparable(text: str) -> str:

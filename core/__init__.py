@@ -14,19 +14,19 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _LAZY = {
-    "connector": ("Connector", "ConnectorOptions", "Health", "Preview", "PublishError"),
-    "generator": ("Draft", "DraftRequest", "Generator", "GeneratorError"),
-    "models": ("Brief", "Fact", "FollowUp", "Framework", "Post", "PostState", "Problem", "Publication", "Run",
-               "Usage", "Video"),
+    "connector": ("Connector", "ConnectorOptions", "Engagement", "Health", "Preview", "PublishError"),
+    "generator": ("Draft", "DraftRequest", "Generator", "GeneratorError", "StyleExample"),
+    "models": ("Brief", "Fact", "FollowUp", "Framework", "Post", "PostState", "Problem", "Publication", "Reading",
+               "Run", "Usage", "Video"),
     "source": ("Candidate", "Source", "SourceError"),
 }
 _HOME = {name: module for module, names in _LAZY.items() for name in names}
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .connector import Connector, ConnectorOptions, Health, Preview, PublishError  # noqa: F401
-    from .generator import Draft, DraftRequest, Generator, GeneratorError  # noqa: F401
+    from .connector import Connector, ConnectorOptions, Engagement, Health, Preview, PublishError  # noqa: F401
+    from .generator import Draft, DraftRequest, Generator, GeneratorError, StyleExample  # noqa: F401
     from .models import (  # noqa: F401
-        Brief, Fact, FollowUp, Framework, Post, PostState, Problem, Publication, Run, Usage, Video,
+        Brief, Fact, FollowUp, Framework, Post, PostState, Problem, Publication, Reading, Run, Usage, Video,
     )
     from .source import Candidate, Source, SourceError  # noqa: F401
 

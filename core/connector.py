@@ -69,6 +69,23 @@ class Health:
     messages: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Engagement:
+    """What `Connector.metrics` reports for one post, now.
+
+    `engagements`: the interactions the platform counts, summed the way the connector documents
+    (X: likes + reposts + replies + quotes + bookmarks). `impressions`: views, only where the
+    platform reports them (None otherwise: the report then compares engagements within a run).
+    `counts`: the platform's own numbers under its own names, kept in the run file. `deleted`:
+    the post is gone (deleted by its author, removed by a moderator): no later reading is asked.
+    """
+
+    engagements: int = 0
+    impressions: int | None = None
+    counts: dict[str, float] = field(default_factory=dict)
+    deleted: bool = False
+
+
 class PublishError(Exception):
     """A publish call failed. `kind` tells the ledger what to do next.
 
@@ -189,6 +206,26 @@ class Connector:
         "transient" when it cannot tell now.
         """
         raise PublishError("unknown", f"{self.name} cannot look posts up")
+
+    def metrics(self, publications: list[Publication]) -> dict[str, Engagement | PublishError]:
+        """Engagement of published posts now, for `postgen metrics`. Optional: the base class
+        reports none (PublishError "unsupported"), and a connector without it simply gets no
+        readings. Never publishes anything.
+
+        Called once per pass with every publication due a reading on this platform: batch the
+        calls (X takes 100 ids a request, Reddit 100 fullnames). Answer per `remote_id`: an
+        `Engagement` (`deleted=True` for a post the platform says is gone), or the PublishError
+        that kept that one post from being read when the others were (a 429 after the first
+        batch). An id left out is asked again on the next pass. Raise PublishError when nothing
+        could be read: "rate_limited" (with `retry_at`: the readings wait, the pass does not
+        fail), "permission" (this token may not read analytics: reported as unavailable, never a
+        failure), "auth" (raised before any call when keys are missing), "transient", "unsupported".
+        """
+        raise PublishError("unsupported", f"{self.name} does not report engagement")
+
+    def metrics_cost(self, count: int) -> float:
+        """Estimated USD that reading `count` posts' metrics costs (X bills reads). Default: free."""
+        return 0.0
 
     def check(self) -> Health:
         """Credentials and API health for `postgen doctor`; no side effects."""

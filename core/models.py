@@ -227,6 +227,23 @@ class Publication(_Model):
         return value
 
 
+class Reading(_Model):
+    """A post's engagement at one age, as its platform reported it (`postgen metrics`).
+
+    `age` is the bucket it answers ("24h", "72h", "7d" from `[metrics] ages`); `at` is when it was
+    taken, so the exact age is `at - published_at`. `counts` keeps the platform's own numbers by
+    their own names (X `like_count`, Reddit `score`...); `engagements` is their sum as the
+    connector defines it and `impressions` is set only where the platform reports views.
+    """
+
+    age: str
+    at: datetime
+    engagements: int = 0
+    impressions: int | None = None
+    counts: dict[str, float] = Field(default_factory=dict)
+    deleted: bool = False  # the post is gone (deleted or removed): no later reading is asked for
+
+
 class Post(_Model):
     """One post for one platform in one framework. Its id is `<platform>-<framework>`.
 
@@ -254,6 +271,10 @@ class Post(_Model):
     sent_digest: str | None = None  # fingerprint of what the last publish attempt sent (the ledger's)
     ledger_seq: int = 0  # the journal line (per-post sequence) these ledger fields reflect
     usage: Usage | None = None  # tokens its draft and repair calls spent (None: no metered calls)
+    # The text as the generator wrote it (title, blank line, body), kept so that a person's edits
+    # before it went out become before/after style examples. Not the live text: that is the fence.
+    generated: str | None = None
+    metrics: list[Reading] = Field(default_factory=list)  # engagement readings, one per age bucket
     moment: Moment | None = None  # where `link` opens the video, and why
     media: Media | None = None  # the picture posted with it
 

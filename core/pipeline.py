@@ -174,10 +174,12 @@ def draft_posts(config, run: Run, gen: Generator, jobs: list[tuple[str, Framewor
     """One post per (platform, framework) job from the run's brief: drafted in parallel, checked by
     its connector, repaired up to `repair_rounds`: one path for a new run and for `postgen extend`.
     `source`, the transcript when there is one at hand, is what claims are checked against."""
+    from .adaptive import examples_for
     from .checks import check_post
 
     brief, stored = run.brief, run.video
     rounds = config.generator.repair_rounds
+    examples = examples_for(config, list(dict.fromkeys(p for p, _ in jobs)), config.runs_path)
     stop = threading.Event()  # a run-wide error (quota, bad key) or Ctrl-C: no job sends anything more
 
     def one(platform: str, framework) -> Post:
@@ -195,6 +197,7 @@ def draft_posts(config, run: Run, gen: Generator, jobs: list[tuple[str, Framewor
             measure=connector.measure,
             limit=getattr(connector, "limit", None),
             cancelled=stop,
+            examples=examples,
         )
         post = Post(id=Post.make_id(platform, framework.name), platform=platform, framework=framework.name,
                     link_policy=policy, link=stored.url)
@@ -261,6 +264,7 @@ def _apply(post: Post, draft: Draft) -> None:
     post.body = normalize(draft.body).strip()
     # A title is one line (Reddit's is, and the run file keeps it on the fence's first line).
     post.title = " ".join(normalize(draft.title).split()) if draft.title is not None else None
+    post.generated = f"{post.title}\n\n{post.body}" if post.title is not None else post.body  # for before/after examples
 
 
 def clean_brief(brief: Brief) -> Brief:

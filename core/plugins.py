@@ -35,6 +35,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "postgen.commands.extend",
     "postgen.commands.plugin",
     "postgen.commands.ci",
+    "postgen.commands.insights",
     "postgen.commands.review",
 )
 # What postgen ships. The command line lists the built-in commands without loading any plugin;

@@ -4,7 +4,9 @@ Layout: front matter (the state block, owned by this module) then the seed's hum
 The state block is JSON, which is also YAML, so front-matter tools read it; JSON because it
 parses ten times faster than YAML, and `postgen status` reads every run file on each call.
 Each post's text lives only in its fenced block, so a person's edit is what every later command
-sees. The state block never holds post text, so the two cannot disagree.
+sees. The state block never holds post text, so the two cannot disagree; the generator's own
+version of a post (kept for before/after style examples) is stored packed (zlib, base64) as
+`generated_z`, so a search or replace in the file only ever meets the live text.
 
 Writes are atomic (temp file + rename) and commands that change a run hold its lock.
 """
@@ -92,8 +94,30 @@ def _state_block(run: Run) -> str:
     for post, dumped in zip(run.posts, data["posts"]):
         if post.title is not None:
             dumped["has_title"] = True
+        if "generated" in dumped:
+            dumped["generated_z"] = _pack(dumped.pop("generated"))
     body = json.dumps({"postgen": FORMAT_VERSION, **data}, ensure_ascii=False, indent=1)
     return f"---\n{body}\n---\n"
+
+
+def _pack(text: str) -> str:
+    import base64
+    import zlib
+
+    return base64.b64encode(zlib.compress(text.encode("utf-8"), 9)).decode("ascii")
+
+
+def _unpack(value: object) -> str | None:
+    """The generator's text back; None when the packed value was damaged (it is only history:
+    the run stays readable and publishable, that post just yields no before/after example)."""
+    import base64
+    import binascii
+    import zlib
+
+    try:
+        return zlib.decompress(base64.b64decode(str(value), validate=True)).decode("utf-8")
+    except (binascii.Error, zlib.error, UnicodeDecodeError, ValueError):
+        return None
 
 
 def _one_line(text: str) -> str:
@@ -281,6 +305,8 @@ def _parse(text: str, path: Path) -> Run:
         if post["id"] not in texts:
             raise RunFileError(path, f"post {post['id']} is in the state block but its text is missing (marker '<!-- post {post['id']} -->')")
         text = texts.pop(post["id"])[0]
+        if "generated_z" in post:
+            post["generated"] = _unpack(post.pop("generated_z"))
         if post.pop("has_title", False):
             # The first line is the title; the blank line after it (spaces count as blank) is the
             # separator. If a hand edit removed it, the body simply starts on the next line.
