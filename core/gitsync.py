@@ -548,8 +548,6 @@ def reconcile(folder: Path | str, runs_dir: Path | str) -> list[str]:
         files = [str(name) for name in manifest["files"]]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise GitSyncError(f"{folder} is not a record saved by 'publish --git' (manifest.json: {exc})") from None
-    root = Git(runs_dir if runs_dir.is_dir() else runs_dir.parent)
-    rel_runs = str(manifest.get("runs_dir") or "runs")
     report: list[str] = []
     for name in sorted(files, key=lambda n: not n.endswith(".jsonl")):
         saved, target = folder / "runs" / name, runs_dir / name

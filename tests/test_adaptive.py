@@ -127,6 +127,13 @@ def test_max_posts_per_platform_leaves_the_rest_unscheduled_and_due_never_sends_
     later = max(p.scheduled_at for p in slotted) + timedelta(days=30)
     due, _ = ledger.select(run, now=later, due=True)
     assert sorted(p.id for p in due) == sorted(p.id for p in slotted)
+    # Publishing the whole run by hand keeps to the cap too; a post named with --post still goes.
+    held = next(p for p in run.posts if p.scheduled_at is None)
+    by_hand, skipped = ledger.select(run, now=later, **ledger.policy(config))
+    assert sorted(p.id for p in by_hand) == sorted(p.id for p in slotted)
+    assert any(o.post_id == held.id and "held back" in o.reason and f"--post {held.id}" in o.reason for o in skipped)
+    named, _ = ledger.select(run, now=later, post_ids=[held.id], **ledger.policy(config))
+    assert [p.id for p in named] == [held.id]
 
 
 def test_style_examples_are_the_best_posts_and_a_persons_edits_within_the_budget():
