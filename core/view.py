@@ -57,7 +57,7 @@ class PostView:
 
 def build(run: Run, config=None) -> list[PostView]:
     """One view per post, in the run's order (platform by platform, as in the file)."""
-    from .checks import check_post, connector_for
+    from .checks import connector_for, current_problems
     from .connectors._common import sent_body  # the text as sent (stripped, an inline link added): what validate counts
     from .registry import connectors as registered
     from .runfile import _framework_heading, _platform_label
@@ -85,7 +85,7 @@ def build(run: Run, config=None) -> list[PostView]:
             text=post.body,
             url=post.publication.url if post.publication else None,
             last_error=post.last_error,
-            problems=check_post(post, run, connector, config) if connector is not None else check_post(post, run),
+            problems=current_problems(post, run, connector, config),
         ))
     return views
 

@@ -85,3 +85,16 @@ def test_show_refuses_a_corrupt_file(cli):
     path.write_text(path.read_text(encoding="utf-8")[:300], encoding="utf-8")
     result = cli("show", RUN_ID)
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_show_keeps_why_the_generator_failed_a_post(cli):
+    """A post the generator could not write has no text to check: the generator's own message is
+    what tells a person why, so it is kept (every other stored problem is checked afresh)."""
+    path = save_run()
+    run = runfile.load(path)
+    failed = run.post("x-naval")
+    failed.body = ""
+    failed.problems = [Problem(severity="error", code="generator", message="x-naval: the model refused: not today")]
+    runfile.save(path, run)
+    out = sections(cli("show", RUN_ID).output)["x-naval"]
+    assert "the model refused: not today" in out

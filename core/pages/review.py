@@ -22,7 +22,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..connector import Connector, Preview
     from ..models import Post, Problem, Run
 
-GENERATOR_FAILED = "generator"  # the problem code postgen.pipeline gives a post the generator could not write
 # A post in one of these states went (or may have gone) out: its text, approval and slot are history.
 LOCKED_STATES = ("publishing", "published")
 
@@ -89,16 +88,14 @@ def link_policies(run: Run) -> dict[str, str]:
 def card(post: Post, run: Run, config=None, connector: Connector | None = None,
          policies: dict[str, str] | None = None) -> Card:
     """Check and preview one post (as it is, or as a person is editing it), as it goes out."""
-    from ..checks import check_post, connector_for
+    from ..checks import connector_for, current_problems
     from ..registry import connectors
 
     if connector is None and post.platform in connectors:
         connector = connector_for(post.platform, config)
     policy = (policies if policies is not None else link_policies(run)).get(post.id, post.link_policy)
     sent = post if policy == post.link_policy else post.model_copy(update={"link_policy": policy})
-    # Why generation failed is said once, when it happens (the generator's message is kept with the
-    # post until its text is saved again); every other problem is checked afresh, as validate does.
-    problems = [p for p in post.problems if p.code == GENERATOR_FAILED] + check_post(sent, run, connector, config)
+    problems = current_problems(sent, run, connector, config)
     view = Card(post=post, problems=problems, connector=connector)
     if connector is None:
         return view
