@@ -196,6 +196,29 @@ def effective(run: Run, post: Post, planned: set[str] = frozenset()) -> Post:
     return post.model_copy(update={"link_policy": "none" if taken else "first_comment"})
 
 
+SENDABLE = (PostState.ready, PostState.publishing, PostState.published)
+
+
+def outgoing(run: Run) -> list[Post]:
+    """The run's posts that go (or went) out, in the order they do — published first, then by slot,
+    unslotted last — each as its connector sees it: a "once" link rides only on the first post of
+    its platform. What the dry run's spend and the review page's previews both count."""
+    first = datetime.min.replace(tzinfo=timezone.utc)
+
+    def order(post: Post):
+        return (post.state is not PostState.published, post.scheduled_at is None,
+                _aware(post.scheduled_at) if post.scheduled_at else first)
+
+    carried: set[str] = set()
+    out: list[Post] = []
+    for post in sorted((p for p in run.posts if p.state in SENDABLE), key=order):
+        sent = effective(run, post, carried)
+        if post.link_policy == "once" and sent.link_policy == "first_comment":
+            carried.add(post.platform)
+        out.append(sent)
+    return out
+
+
 def estimate(connector, post: Post) -> float:
     """The connector's estimate of what sending `post` costs (post, thread parts, link follow-up)."""
     try:

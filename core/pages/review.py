@@ -63,26 +63,12 @@ class Card:
 
 
 def link_policies(run: Run) -> dict[str, str]:
-    """Each post's link policy as it goes out: a "once" link (the ledger's) rides only on the post of
-    its platform that goes out first, in the order `publish --dry-run` counts the run's spend."""
-    from ..ledger.plan import effective
-    from ..models import PostState
+    """Each post's link policy as it goes out (a "once" link rides only on the first post of its
+    platform to go out: `ledger.plan.outgoing`, which the dry run's spend counts by too)."""
+    from ..ledger.plan import outgoing
 
-    sendable = (PostState.ready, PostState.publishing, PostState.published)
-    first = datetime.min.replace(tzinfo=timezone.utc)
-
-    def order(post: Post):
-        at = post.scheduled_at
-        return (post.state is not PostState.published, at is None, (at if at.tzinfo else at.replace(tzinfo=timezone.utc)) if at else first)
-
-    carried: set[str] = set()
-    policies: dict[str, str] = {}
-    for post in sorted(run.posts, key=order):
-        sent = effective(run, post, carried)
-        if post.state in sendable and post.link_policy == "once" and sent.link_policy == "first_comment":
-            carried.add(post.platform)
-        policies[post.id] = sent.link_policy
-    return policies
+    sent = {post.id: post.link_policy for post in outgoing(run)}
+    return {post.id: sent.get(post.id, post.link_policy) for post in run.posts}
 
 
 def card(post: Post, run: Run, config=None, connector: Connector | None = None,
