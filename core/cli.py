@@ -50,6 +50,7 @@ BUILTIN_COMMANDS: dict[str, tuple[str, str]] = {
     "publish": ("postgen.commands.publish", "Publish a run's posts, each at most once (RUN: id, file, path or 'latest')."),
     "reconcile": ("postgen.commands.ci", "Apply a ledger record saved by a CI job whose pushes failed (FOLDER: the artifact)."),
     "report": ("postgen.commands.insights", "Which copywriting framework engages best, per platform, and how sure that is."),
+    "review": ("postgen.commands.review", "Review a run in the browser: each post as its platform will show it, with its problems, slot and estimated cost; edit, approve or move a post in place (RUN: id, file, path or 'latest')."),
     "run": ("postgen.commands.generate", "Pick a video, write its brief and one post per platform x framework, validate, save to runs/."),
     "show": ("postgen.commands.core", "A run as a person reads it: each post's state, slot, length, problems and text."),
     "status": ("postgen.commands.core", "Every run and the state of each of its posts (and of their follow-ups)."),
@@ -268,6 +269,7 @@ HELP = """Turn a video into a week of social posts, and publish them safely.
 \b
 Start:   postgen run --dry-run            # pick a video, write runs/<date>-<id>.md
 Review:  postgen show latest              # edit the file by hand if you like
+Edit:    postgen review latest            # or in the browser: each post as it will appear
 Check:   postgen validate latest
 Preview: postgen publish latest --dry-run  # exactly what would be sent
 """

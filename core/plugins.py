@@ -36,6 +36,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "postgen.commands.plugin",
     "postgen.commands.ci",
     "postgen.commands.insights",
+    "postgen.commands.review",
 )
 # What postgen ships. The command line lists the built-in commands without loading any plugin;
 # when DEFAULT_PLUGINS has been changed (an embedding program, the workflow simulation), a plugin

@@ -159,6 +159,8 @@ def test_no_credential_value_reaches_anything_postgen_writes(cli, isolated, plat
                  ("validate", "latest"), ("validate", "latest", "--json"), ("publish", "latest", "--dry-run"),
                  ("publish", "latest", "--dry-run", "--json"), ("approve", "latest")):
         postgen(*args)
+    postgen("review", "latest", "--html", "review.html", code=0)  # the page quotes the run's ECHO messages too
+    assert "ECHO" in (isolated / "review.html").read_text(encoding="utf-8")
     assert "ECHO" in postgen("doctor", code=1) and "ECHO" in postgen("doctor", "--json", code=1)
     published = postgen("publish", "latest", "--yes", code=1)  # every platform answers 401 with the request quoted
     assert published.count("ECHO") >= len(enabled)
