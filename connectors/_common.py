@@ -35,6 +35,19 @@ def follow_up_link(post: Post) -> str | None:
     return None
 
 
+def media_detail(post: Post) -> str | None:
+    """The preview line for the picture that goes with the post, if one does."""
+    from postgen.media import describe
+
+    return describe(post.media)
+
+
+def uploads_ahead(post: Post) -> int:
+    """How many picture uploads publishing the post will make (for the cost estimate)."""
+    media = post.media
+    return int(media is not None and media.state != "failed" and not (media.state == "uploaded" and media.remote_id))
+
+
 def link_problems(post: Post, what: str) -> list[Problem]:
     if post.link_policy in FOLLOW_UP_POLICIES and not post.link:
         return [Problem(severity="warning", code="no_link",

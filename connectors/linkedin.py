@@ -14,7 +14,17 @@ from urllib.parse import quote
 from pydantic import Field, field_validator
 
 from postgen import hookimpl
-from postgen.connector import Connector, ConnectorOptions, Health, Preview, PublishError
+from postgen.connector import (
+    Connector,
+    ConnectorOptions,
+    Engagement,
+    Health,
+    MediaFile,
+    Preview,
+    PublishError,
+    UploadedMedia,
+    uploaded_media,
+)
 from postgen.models import FollowUp, Post, Problem, Publication
 
 from . import _common as common
@@ -30,6 +40,11 @@ RESERVED = "\\|{}@[]()<>#*_~"
 MENTION = re.compile(r"@\[[^\]\\\n]+\]\(urn:li:(?:person|organization):[^)\s\\]+\)")
 _UNESCAPE = re.compile(r"\\([\\|{}@\[\]()<>#*_~])")
 EXCEPTION_PREFIX = "com.linkedin.content.common.exception.BadRequestResponseException: "
+# memberCreatorPostAnalytics answers one metric per call (queryType); these four make a reading.
+ANALYTICS = ("IMPRESSION", "REACTION", "COMMENT", "RESHARE")
+ANALYTICS_HINT = ("LinkedIn post analytics are unavailable for this token: reading them needs the "
+                  "r_member_postAnalytics permission (LinkedIn's Community Management API product). Add it to the app, "
+                  "create a new token with that scope and set LINKEDIN_ACCESS_TOKEN; until then LinkedIn posts get no readings.")
 AUTH_HINT = ("LinkedIn access tokens last 60 days: create a new one (scopes openid profile w_member_social) "
              "and set LINKEDIN_ACCESS_TOKEN.")
 
@@ -137,6 +152,9 @@ class LinkedInConnector(Connector):
     def preview(self, post: Post) -> Preview:
         parts: list[dict[str, Any]] = [{"kind": "post", "text": self.commentary(post), "characters": len(self.commentary(post)),
                                         "limit": LIMIT}]
+        image = common.media_detail(post)
+        if image:
+            parts[0]["details"] = [image]
         link = common.follow_up_link(post)
         if link:
             parts.append({"kind": "first_comment", "text": link})
@@ -210,9 +228,22 @@ class LinkedInConnector(Connector):
     def _url(urn: str) -> str:
         return f"https://www.linkedin.com/feed/update/{urn}"
 
-    def publish(self, post: Post) -> Publication:
+    def upload_media(self, post: Post, media: MediaFile) -> UploadedMedia:
+        """The Images API: initialize the upload (owner: the post's author), PUT the bytes to the
+        upload URL it gives. The image URN does not expire; its alt text goes with the post."""
         session = self._session()
-        body = {
+        answer = self._call(session, "POST", f"{API}/rest/images", params={"action": "initializeUpload"},
+                            json={"initializeUploadRequest": {"owner": self._author(session)}})
+        try:
+            value = answer.json()["value"]
+            upload_url, urn = str(value["uploadUrl"]), str(value["image"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise PublishError("unknown", f"LinkedIn's initializeUpload answer has no uploadUrl and image ({type(exc).__name__})") from None
+        self._call(session, "PUT", upload_url, data=media.data, headers={"Content-Type": media.mime_type})
+        return UploadedMedia(remote_id=urn)
+
+    def _post_body(self, post: Post, session: Any, image: str | None) -> dict[str, Any]:
+        body: dict[str, Any] = {
             "author": self._author(session),
             "commentary": self.commentary(post),
             "visibility": self.options.visibility,
@@ -220,11 +251,25 @@ class LinkedInConnector(Connector):
             "lifecycleState": "PUBLISHED",
             "isReshareDisabledByAuthor": False,
         }
-        response = self._call(session, "POST", f"{API}/rest/posts", json=body)
+        if image and post.media is not None:
+            body["content"] = {"media": {"altText": post.media.alt, "id": image}}  # alt: the title, at most 1000 characters
+        return body
+
+    def publish(self, post: Post) -> Publication:
+        session = self._session()
+        image, warnings = uploaded_media(post), []
+        try:
+            response = self._call(session, "POST", f"{API}/rest/posts", json=self._post_body(post, session, image))
+        except PublishError as exc:
+            if not (image and exc.kind == "invalid" and "image" in exc.message.lower()):
+                raise
+            # LinkedIn refused the picture, not the text: the post goes without it.
+            response = self._call(session, "POST", f"{API}/rest/posts", json=self._post_body(post, session, None))
+            warnings.append(f"posted without the picture: {exc.message}")
         urn = response.headers.get("x-restli-id")
         if not urn:
             raise PublishError("unknown", "LinkedIn answered 201 without the post URN (x-restli-id); check the feed")
-        return Publication(remote_id=urn, url=self._url(urn), published_at=common.now())
+        return Publication(remote_id=urn, url=self._url(urn), published_at=common.now(), warnings=warnings)
 
     def publish_follow_up(self, post: Post, publication: Publication) -> Publication:
         """The link as the first comment (socialActions). Its text is not little text: sent as is."""
@@ -303,6 +348,49 @@ class LinkedInConnector(Connector):
                 comment = element.get("commentUrn") or element.get("$URN") or element.get("id")
                 return FollowUp(kind="first_comment", remote_id=str(comment) if comment else None, url=self._url(urn),
                                 at=common.now())
+        return None
+
+    def metrics(self, publications: list[Publication]) -> dict[str, Engagement | PublishError]:
+        """Member post analytics (GET /rest/memberCreatorPostAnalytics?q=entity, TOTAL aggregation),
+        one call per metric per post: impressions, and reactions + comments + reshares as the
+        engagements. Needs the r_member_postAnalytics permission: without it the first call's 403
+        says so once and no more calls are made. 404: the post is gone."""
+        out: dict[str, Engagement | PublishError] = {}
+        session = self._session()
+        todo = list(dict.fromkeys(p.remote_id for p in publications))
+        for i, urn in enumerate(todo):
+            try:
+                counts = {metric: self._analytics(session, urn, metric) for metric in ANALYTICS}
+            except PublishError as exc:
+                if exc.status == 404:
+                    out[urn] = Engagement(deleted=True)
+                    continue
+                if exc.kind == "permission":
+                    exc = PublishError("permission", f"{ANALYTICS_HINT} ({exc.message})", status=exc.status)
+                if i == 0 and exc.kind in ("permission", "auth", "rate_limited", "retired_version"):
+                    raise exc from None  # nothing read: the same answer holds for every post
+                for rest in todo[i:]:  # stop asking: the rest wait for a later pass
+                    out[rest] = exc
+                break
+            known = {k: v for k, v in counts.items() if v is not None}
+            out[urn] = Engagement(
+                engagements=sum(known.get(k, 0) for k in ("REACTION", "COMMENT", "RESHARE")),
+                impressions=known.get("IMPRESSION"), counts={k.lower(): v for k, v in known.items()})
+        return out
+
+    def _analytics(self, session: Any, urn: str, metric: str) -> int | None:
+        """One metric's total for one post; None when LinkedIn has no data point for it yet."""
+        kind = "ugc" if urn.startswith("urn:li:ugcPost:") else "share"
+        # Rest.li 2.0: the URN is percent-encoded inside the literal (kind:...) of the query.
+        url = (f"{API}/rest/memberCreatorPostAnalytics?q=entity&entity=({kind}:{quote(urn, safe='')})"
+               f"&queryType={metric}&aggregation=TOTAL")
+        try:
+            data = self._call(session, "GET", url).json()
+        except ValueError:
+            raise PublishError("transient", "LinkedIn analytics answered with something that is not JSON") from None
+        for element in (data.get("elements") if isinstance(data, dict) else None) or []:
+            if isinstance(element, dict) and isinstance(element.get("count"), int):
+                return element["count"]
         return None
 
     def _confirm_version(self, session: Any, author: str) -> tuple[bool, str]:

@@ -1,4 +1,5 @@
-"""Reddit connector: self posts through praw, the link as a comment.
+"""Reddit connector: self posts through praw, the link as a comment (or, with `post_as = "link"`,
+a link post to the video, whose card shows its picture, with the post's text as its body).
 
 Plugin module: `postgen_register_connectors` registers `RedditConnector`.
 Reddit refuses no duplicate self post: only the ledger prevents doubles, so `find_existing` looks
@@ -9,12 +10,12 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Iterator, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from postgen import hookimpl
-from postgen.connector import Connector, ConnectorOptions, Health, Preview, PublishError
+from postgen.connector import Connector, ConnectorOptions, Engagement, Health, Preview, PublishError
 from postgen.models import FollowUp, Post, Problem, Publication
 
 from . import _common as common
@@ -33,7 +34,20 @@ class RedditOptions(ConnectorOptions):
     subreddit: str | None = None
     flair_id: str | None = None
     flair_text: str | None = None
+    # "self": a text post, the link in the first comment (the default). "link": a link post to the
+    # video (Reddit shows its card, picture included) carrying the post's text as its body (praw
+    # sends both; body text on link posts is optional on Reddit's side): for subreddits that want
+    # links, or allow no text posts (NO_SELFS).
+    post_as: Literal["self", "link"] = "self"
     timeout: int = Field(default=int(common.DEFAULT_TIMEOUT), gt=0)
+
+    @model_validator(mode="after")
+    def _link_posts_carry_their_link(self) -> RedditOptions:
+        if self.post_as == "link":
+            if "link_policy" in self.model_fields_set and self.link_policy != "none":
+                raise ValueError('a link post is the link: with post_as = "link" leave link_policy out (or set it to "none")')
+            self.link_policy = "none"
+        return self
 
 
 class RedditConnector(Connector):
@@ -49,11 +63,14 @@ class RedditConnector(Connector):
     def style(self) -> str:
         where = f"r/{self.options.subreddit}" if self.options.subreddit else "the configured subreddit"
         return (
-            f"Reddit self post in {where}. A title (1-{TITLE_LIMIT} characters, no clickbait, no emoji spam) and a "
+            f"Reddit {'link post (it links to the video)' if self.options.post_as == 'link' else 'self post'} in {where}. A title (1-{TITLE_LIMIT} characters, no clickbait, no emoji spam) and a "
             f"body (markdown is rendered; at most {BODY_LIMIT} characters). Write like a community member sharing "
             "something useful, not an ad: give the substance in the post itself. "
             + ("The video link goes in a comment." if self.options.link_policy == "first_comment" else "")
         ).strip()
+
+    def _link_post(self, post: Post) -> bool:
+        return self.options.post_as == "link"
 
     def validate(self, post: Post) -> list[Problem]:
         problems: list[Problem] = []
@@ -63,6 +80,8 @@ class RedditConnector(Connector):
         elif len(title) > TITLE_LIMIT:
             problems.append(Problem(severity="error", code="title_too_long",
                                     message=f"title is {len(title)} of {TITLE_LIMIT} characters; cut {len(title) - TITLE_LIMIT}"))
+        if self._link_post(post) and not post.link:
+            problems.append(Problem(severity="error", code="no_link", message="post_as = \"link\" needs the post's link"))
         body = common.sent_body(post)
         if len(body) > BODY_LIMIT:
             problems.append(Problem(severity="error", code="too_long",
@@ -76,6 +95,8 @@ class RedditConnector(Connector):
     def preview(self, post: Post) -> Preview:
         sub = self.options.subreddit
         part: dict[str, Any] = {"kind": "post", "subreddit": sub, "title": (post.title or "").strip(), "text": common.sent_body(post)}
+        if self._link_post(post):
+            part["details"] = [f"a link post to {post.link}: Reddit shows the video's card, picture included"]
         if self.options.flair_id or self.options.flair_text:
             part["flair"] = self.options.flair_text or self.options.flair_id
         parts = [part]
@@ -183,10 +204,11 @@ class RedditConnector(Connector):
     def publish(self, post: Post) -> Publication:
         name = self._subreddit_name()
         reddit = self._reddit()
+        url = post.link if self._link_post(post) else None
         try:
             with self._once(reddit):
                 submission = reddit.subreddit(name).submit(
-                    (post.title or "").strip(), selftext=common.sent_body(post),
+                    (post.title or "").strip(), selftext=common.sent_body(post), url=url,
                     flair_id=self.options.flair_id, flair_text=self.options.flair_text,
                 )
         except Exception as exc:
@@ -269,6 +291,32 @@ class RedditConnector(Connector):
             err = self._error(exc)
             raise common.lookup_error(err, f"cannot tell whether {post.id} is on Reddit: {err.message}") from exc
         return None
+
+    def metrics(self, publications: list[Publication]) -> dict[str, Engagement | PublishError]:
+        """GET /api/info?id=t3_…,t3_… (praw asks 100 fullnames a request): score, upvote_ratio and
+        num_comments. Engagements: the score (never below 0) plus the comments; Reddit gives no
+        views. A post deleted by its author or removed by a moderator still answers, with
+        `removed_by_category` set: it counts as gone."""
+        ids = list(dict.fromkeys(p.remote_id.removeprefix("t3_") for p in publications))
+        out: dict[str, Engagement | PublishError] = {}
+        if not ids:
+            return out
+        reddit = self._reddit()
+        try:
+            for submission in reddit.info(fullnames=[f"t3_{i}" for i in ids]):
+                data = vars(submission)  # what the listing said: attribute access could fetch more
+                if data.get("removed_by_category"):
+                    out[submission.id] = Engagement(deleted=True)
+                    continue
+                counts = {k: data[k] for k in ("score", "upvote_ratio", "num_comments") if isinstance(data.get(k), (int, float))}
+                out[submission.id] = Engagement(
+                    engagements=max(0, int(counts.get("score", 0))) + int(counts.get("num_comments", 0)), counts=counts)
+        except Exception as exc:
+            err = self._error(exc)
+            if not out:
+                raise err from exc
+            out.update((i, err) for i in ids if i not in out)  # a later batch failed: those wait
+        return out
 
     def check(self) -> Health:
         missing = [n for n in CREDENTIALS if not self.env.get(n)]

@@ -6,12 +6,23 @@ Plugin module: `postgen_register_connectors` registers `XConnector`.
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import Field
 
 from postgen import hookimpl
-from postgen.connector import Connector, ConnectorOptions, Health, Preview, PublishError
+from postgen.connector import (
+    Connector,
+    ConnectorOptions,
+    Engagement,
+    Health,
+    MediaFile,
+    Preview,
+    PublishError,
+    UploadedMedia,
+    uploaded_media,
+)
 from postgen.models import FollowUp, Post, Problem, Publication
 
 from . import _common as common
@@ -22,6 +33,7 @@ from ._twitter_text import url_spans as url_spans
 from ._twitter_text import weighted_length as weighted_length
 
 PREMIUM_LIMIT = 25_000
+ALT_TEXT_LIMIT = 1000
 OAUTH1 = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
 _SENTENCE_BREAK = re.compile(r"((?<=[.!?…])[ \t]+|[ \t]*\n\s*)")
 
@@ -34,6 +46,11 @@ class XOptions(ConnectorOptions):
     # Estimates in USD per created post (X pay-per-use since 2026-02; a post with a URL costs ~13x).
     price_post_usd: float = Field(default=0.015, ge=0)
     price_post_with_url_usd: float = Field(default=0.20, ge=0)
+    price_read_usd: float = Field(default=0.001, ge=0)  # per post read back (`postgen metrics`)
+    # A picture is two calls: the upload (not on X's published rate card: priced like a post, to
+    # be safe) and its alt text ("Media Metadata", $0.005 a request).
+    price_media_upload_usd: float = Field(default=0.015, ge=0)
+    price_media_metadata_usd: float = Field(default=0.005, ge=0)
     timeout: float = Field(default=common.DEFAULT_TIMEOUT, gt=0)
 
 
@@ -172,14 +189,21 @@ class XConnector(Connector):
         for i, text in enumerate(texts):
             parts.append({"kind": "post" if i == 0 else "thread", "text": text, "weighted_length": weighted_length(text),
                           "limit": self.limit if len(texts) == 1 else self.options.limit})
+        image = common.media_detail(post)
+        if image:
+            parts[0]["details"] = [image]
         link = common.follow_up_link(post)
         if link:
             parts.append({"kind": "reply", "text": link, "weighted_length": weighted_length(link), "in_reply_to": "the post"})
-        cost = round(sum(self._price(p["text"]) for p in parts), 4)
+        uploads = common.uploads_ahead(post)
+        media_cost = uploads * (self.options.price_media_upload_usd + self.options.price_media_metadata_usd)
+        cost = round(sum(self._price(p["text"]) for p in parts) + media_cost, 4)
         notes = [
             f"estimated X API cost ${cost:.3f}: {len(parts)} post(s) at ${self.options.price_post_usd} each, "
-            f"${self.options.price_post_with_url_usd} when it contains a URL (estimates; set price_post_usd / "
-            "price_post_with_url_usd in [platforms.x] from your X developer console)"
+            f"${self.options.price_post_with_url_usd} when it contains a URL"
+            + (f", the picture's upload and alt text ${media_cost:.3f}" if uploads else "")
+            + " (estimates; set price_post_usd / price_post_with_url_usd / price_media_upload_usd in [platforms.x] "
+            "from your X developer console)"
         ]
         if link:
             notes.append("self-serve X tiers may refuse replies; a refused link reply is recorded, the post stays")
@@ -232,13 +256,41 @@ class XConnector(Connector):
         return PublishError("unknown", f"X call failed: {type(exc).__name__}: {exc}; the post may be there, "
                             "postgen looks before trying again")
 
-    def _create(self, client: Any, user_auth: bool, text: str, reply_to: str | None = None) -> dict:
-        """POST /2/tweets; X's answer: {"id", "text" as stored, ...}."""
+    def _create(self, client: Any, user_auth: bool, text: str, reply_to: str | None = None,
+                media_id: str | None = None) -> dict:
+        """POST /2/tweets (with `media.media_ids` when a picture goes with it); X's answer:
+        {"id", "text" as stored, ...}."""
         try:
-            response = client.create_tweet(text=text, in_reply_to_tweet_id=reply_to, user_auth=user_auth)
+            response = client.create_tweet(text=text, in_reply_to_tweet_id=reply_to, user_auth=user_auth,
+                                           media_ids=[media_id] if media_id else None)
         except Exception as exc:
             raise self._error(exc) from exc
         return dict(response.data)
+
+    def upload_media(self, post: Post, media: MediaFile) -> UploadedMedia:
+        """POST /2/media/upload (tweepy 4 has no v2 upload and X retired v1.1's for self-serve
+        apps: the v2 call goes through tweepy's own signed request), then its alt text
+        (POST /2/media/metadata). An id is good for `expires_after_secs` (a day for images)."""
+        import base64
+
+        client, user_auth = self._client()
+        body = {"media": base64.b64encode(media.data).decode("ascii"), "media_category": "tweet_image",
+                "media_type": media.mime_type}
+        try:
+            answer = client.request("POST", "/2/media/upload", json=body, user_auth=user_auth).json()
+            data = answer["data"]
+            media_id = str(data["id"])
+        except Exception as exc:
+            raise self._error(exc) from exc
+        expires = data.get("expires_after_secs")
+        expires_at = common.now() + timedelta(seconds=int(expires)) if isinstance(expires, int) else None
+        note = None
+        try:
+            client.request("POST", "/2/media/metadata", user_auth=user_auth,
+                           json={"id": media_id, "metadata": {"alt_text": {"text": media.alt[:ALT_TEXT_LIMIT]}}})
+        except Exception as exc:  # the picture stands without its alt text: say so, do not upload it again
+            note = f"the picture went without alt text: {self._error(exc).message}"
+        return UploadedMedia(remote_id=media_id, expires_at=expires_at, note=note)
 
     def _tweet(self, client: Any, user_auth: bool, text: str, reply_to: str | None = None) -> str:
         return str(self._create(client, user_auth, text, reply_to)["id"])
@@ -250,12 +302,24 @@ class XConnector(Connector):
     def publish(self, post: Post) -> Publication:
         client, user_auth = self._client()
         text = self.parts(post)[0]
-        data = self._create(client, user_auth, text)
+        media_id, warnings = uploaded_media(post), []
+        try:
+            data = self._create(client, user_auth, text, media_id=media_id)
+        except PublishError as exc:
+            if not (media_id and exc.kind == "invalid" and "media" in exc.message.lower()):
+                raise
+            # X refused the picture (an id past its time, say), not the text: the post goes without it.
+            data, media_id = self._create(client, user_auth, text), None
+            warnings.append(f"posted without the picture: {exc.message}")
         tweet_id = str(data["id"])
-        # Read-back: X answers with the text it stored (links t.co-shortened, & < > as entities).
-        warning = common.readback_warning("X", text, _full_text(data), url_spans)
+        # Read-back: X answers with the text it stored (links t.co-shortened, & < > as entities,
+        # and a post with a picture ends with the picture's own t.co link).
+        stored = _full_text(data)
+        if media_id and isinstance(stored, str):
+            stored = MEDIA_LINK.sub("", stored)
+        warning = common.readback_warning("X", text, stored, url_spans)
         return Publication(remote_id=tweet_id, url=self._url(tweet_id), published_at=common.now(),
-                           warnings=[warning] if warning else [])
+                           warnings=warnings + ([warning] if warning else []))
 
     def needs_follow_up(self, post: Post) -> bool:
         """Thread parts after the first are follow-ups too, whatever the link policy."""
@@ -310,7 +374,7 @@ class XConnector(Connector):
         """Look through the account's recent posts for the same text."""
         wanted = _comparable(self.parts(post)[0])
         for tweet in self._recent(post.id):
-            if _comparable(_full_text(tweet) or "") == wanted and not _replied_to(tweet):
+            if _same(_full_text(tweet) or "", wanted) and not _replied_to(tweet):
                 return Publication(remote_id=str(tweet["id"]), url=self._url(str(tweet["id"])))
         return None
 
@@ -330,6 +394,41 @@ class XConnector(Connector):
             if _replied_to(tweet) == str(parent) and _comparable(_full_text(tweet) or "") == wanted:
                 return FollowUp(kind=kind, remote_id=str(tweet["id"]), url=self._url(str(tweet["id"])), at=common.now())
         return None
+
+    def metrics(self, publications: list[Publication]) -> dict[str, Engagement | PublishError]:
+        """GET /2/tweets?ids=…&tweet.fields=public_metrics, 100 ids a request (reads are billed per
+        post: one request per hundred). Engagements: likes + reposts + replies + quotes + bookmarks;
+        impressions: `impression_count`. A post X cannot find (deleted) comes back as an `errors`
+        entry of type resource-not-found."""
+        ids = list(dict.fromkeys(p.remote_id for p in publications))
+        out: dict[str, Engagement | PublishError] = {}
+        if not ids:
+            return out
+        client, user_auth = self._client()
+        for start in range(0, len(ids), METRICS_BATCH):
+            batch = ids[start:start + METRICS_BATCH]
+            try:
+                response = client.get_tweets(batch, tweet_fields=["public_metrics"], user_auth=user_auth)
+            except Exception as exc:
+                err = self._error(exc)
+                if start == 0:
+                    raise err from exc
+                out.update((rest, err) for rest in ids[start:])  # read so far is kept; the rest wait
+                break
+            for tweet in response.data or []:
+                data = dict(tweet.data) if hasattr(tweet, "data") else dict(tweet)
+                counts = {k: v for k, v in (data.get("public_metrics") or {}).items() if isinstance(v, (int, float))}
+                out[str(data["id"])] = Engagement(
+                    engagements=int(sum(counts.get(k, 0) for k in ENGAGEMENT_COUNTS)),
+                    impressions=int(counts["impression_count"]) if "impression_count" in counts else None,
+                    counts=counts)
+            for error in response.errors or []:
+                if str(error.get("type", "")).endswith("/resource-not-found") and error.get("value") is not None:
+                    out[str(error["value"])] = Engagement(deleted=True)
+        return out
+
+    def metrics_cost(self, count: int) -> float:
+        return round(count * self.options.price_read_usd, 6)
 
     def check(self) -> Health:
         has_oauth1 = all(self.env.get(n) for n in OAUTH1)
@@ -368,11 +467,23 @@ def _reset(headers: Any) -> float | None:
 
 
 TIMELINE_FIELDS = ["note_tweet", "referenced_tweets"]
+METRICS_BATCH = 100  # ids per GET /2/tweets
+ENGAGEMENT_COUNTS = ("like_count", "retweet_count", "reply_count", "quote_count", "bookmark_count")
 
 
 def _comparable(text: str) -> str:
     """Text as X returns it, made comparable: URLs (t.co-shortened by X) and entities neutralised."""
     return common.comparable(text, url_spans)
+
+
+MEDIA_LINK = re.compile(r"\s*https://t\.co/\w+\s*$")
+
+
+def _same(stored: str, wanted: str) -> bool:
+    """Whether a timeline text is the post `wanted` (comparable form): X adds the picture's own
+    t.co link at the end of a post with a picture."""
+    text = _comparable(stored)
+    return text == wanted or text == f"{wanted} <url>"
 
 
 def _full_text(tweet: dict) -> str | None:

@@ -2,57 +2,54 @@
 
 The public API is small: `hookimpl` for plugins, the models, and the base classes a plugin
 subclasses (`Connector`, `Generator`, `Source`).
+
+Names load on first use (PEP 562): `postgen --help` must not pay for pluggy and pydantic, and
+`from postgen import Post` still works as before.
 """
 
 from __future__ import annotations
 
-import pluggy
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-hookimpl = pluggy.HookimplMarker("postgen")
+_LAZY = {
+    "connector": ("Connector", "ConnectorOptions", "Engagement", "Health", "Preview", "PublishError"),
+    "generator": ("Draft", "DraftRequest", "Generator", "GeneratorError", "StyleExample"),
+    "models": ("Brief", "Fact", "FollowUp", "Framework", "Post", "PostState", "Problem", "Publication", "Reading",
+               "Run", "Usage", "Video"),
+    "source": ("Candidate", "Source", "SourceError"),
+}
+_HOME = {name: module for module, names in _LAZY.items() for name in names}
 
-from .connector import Connector, ConnectorOptions, Health, Preview, PublishError  # noqa: E402
-from .generator import Draft, DraftRequest, Generator, GeneratorError  # noqa: E402
-from .models import (  # noqa: E402
-    Brief,
-    Fact,
-    FollowUp,
-    Framework,
-    Post,
-    PostState,
-    Problem,
-    Publication,
-    Run,
-    Usage,
-    Video,
-)
-from .source import Candidate, Source, SourceError  # noqa: E402
+if TYPE_CHECKING:  # pragma: no cover
+    from .connector import Connector, ConnectorOptions, Engagement, Health, Preview, PublishError  # noqa: F401
+    from .generator import Draft, DraftRequest, Generator, GeneratorError, StyleExample  # noqa: F401
+    from .models import (  # noqa: F401
+        Brief, Fact, FollowUp, Framework, Post, PostState, Problem, Publication, Reading, Run, Usage, Video,
+    )
+    from .source import Candidate, Source, SourceError  # noqa: F401
 
-__all__ = [
-    "__version__",
-    "hookimpl",
-    "Brief",
-    "Candidate",
-    "Connector",
-    "ConnectorOptions",
-    "Draft",
-    "DraftRequest",
-    "Fact",
-    "FollowUp",
-    "Framework",
-    "Generator",
-    "GeneratorError",
-    "Health",
-    "Post",
-    "PostState",
-    "Preview",
-    "Problem",
-    "Publication",
-    "PublishError",
-    "Run",
-    "Source",
-    "SourceError",
-    "Usage",
-    "Video",
-]
+    hookimpl: Any
+
+
+def __getattr__(name: str) -> Any:
+    if name == "hookimpl":  # one marker object for every plugin, made on first use
+        import pluggy
+
+        globals()["hookimpl"] = marker = pluggy.HookimplMarker("postgen")
+        return marker
+    if name in _HOME:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'postgen' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+__all__ = ["__version__", "hookimpl", *sorted(_HOME)]

@@ -33,7 +33,7 @@ def connector_for(platform: str, config=None) -> Connector:
         message = first["msg"]
         if first["type"] == "extra_forbidden":
             message = f"unknown key (allowed: {', '.join(cls.Options.model_fields)})"
-        raise ConfigError(f"{where}: 'platforms.{platform}.{key}': {message}") from None
+        raise ConfigError(f"{where}: 'platforms.{platform}{'.' + key if key else ''}': {message}") from None
     return cls(options)
 
 
@@ -72,6 +72,16 @@ def check_post(post: Post, run: Run | None = None, connector: Connector | None =
 # --------------------------------------------------------------------------- content checks
 
 MENTION = re.compile(r"(?<![\w@./])@[A-Za-z0-9_]{1,30}(?![\w@])|(?<![\w/])/?u/[A-Za-z0-9_-]{3,20}(?![\w/])")
+
+
+GENERATOR_FAILED = "generator"  # the problem code postgen.pipeline gives a post the generator could not write
+
+
+def current_problems(post: Post, run: Run | None = None, connector: Connector | None = None, config=None) -> list[Problem]:
+    """What a person should see about a post now: why generation failed (said once, when it
+    happened, and kept with the post until its text is saved again), then every other problem
+    checked afresh on the text as it is, as `postgen validate` does."""
+    return [p for p in post.problems if p.code == GENERATOR_FAILED] + check_post(post, run, connector, config)
 
 
 def content_problems(post: Post, run: Run | None = None, config=None) -> list[Problem]:

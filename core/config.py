@@ -45,6 +45,11 @@ class GeneratorConfig(_Section):
     repair_rounds: int = Field(default=2, ge=0, le=10)
     # USD per million tokens, by model: {"gpt-4o-mini" = {input = 0.15, cached = 0.075, output = 0.6}}
     prices: dict[str, dict[str, float]] = Field(default_factory=dict)
+    # "fixed": frameworks take slots in [schedule] framework_order. "adaptive": learn from the
+    # engagement readings (postgen metrics) which framework gets the best slots per platform, and
+    # show the best past posts as style examples in the prompt (docs/metrics.md).
+    frameworks: Literal["fixed", "adaptive"] = "fixed"
+    examples_tokens: int = Field(default=800, ge=0, le=8000)  # adaptive: style-example budget in the prompt
 
 
 class ScheduleConfig(_Section):
@@ -89,12 +94,16 @@ class PublishConfig(_Section):
     # Where a platform's listing lags behind a post (Reddit), a lookup that finds nothing after an
     # unknown outcome is repeated at least this long after the attempt before anything is resent.
     listing_lag_minutes: int = Field(default=10, ge=0)
+    link_to_moment: bool = True  # each post's link opens the video where its main point is said
     # Domains a post may link to besides the video's own URL ("example.com" also allows its
     # subdomains). Any other URL in a post is an error that blocks publishing.
     allowed_link_domains: list[str] = Field(default_factory=list)
     # Claims (numbers, names, results) the video does not make: errors instead of warnings.
     # The environment variable POSTGEN_STRICT_CLAIMS=1 turns this on too (the CI workflow sets it).
     strict_claims: bool = False
+    # At most this many posts of a run per platform get a slot (the rest stay unscheduled: --due
+    # never sends them). With [generator] frameworks = "adaptive" the policy picks which.
+    max_posts_per_platform: int | None = Field(default=None, ge=1)
 
     @field_validator("allowed_link_domains")
     @classmethod
@@ -107,6 +116,21 @@ class PublishConfig(_Section):
                 raise ValueError(f"{entry!r} is not a domain: write it like \"example.com\" (no scheme, no path)")
             out.append(domain)
         return out
+
+
+class MetricsConfig(_Section):
+    # Ages at which `postgen metrics` reads a published post's engagement: "90m", "24h", "7d", "2w".
+    ages: list[str] = Field(default_factory=lambda: ["24h", "72h", "7d"], min_length=1)
+
+    @field_validator("ages")
+    @classmethod
+    def _ages_parse(cls, value: list[str]) -> list[str]:
+        from .metrics import parse_age
+
+        ages = [parse_age(text) for text in value]  # ValueError names the age and the allowed forms
+        if ages != sorted(set(ages)):
+            raise ValueError("ages must be different and in increasing order, e.g. [\"24h\", \"72h\", \"7d\"]")
+        return value
 
 
 class PlatformsConfig(_Section):
@@ -140,6 +164,7 @@ class Config(_Section):
     platforms: PlatformsConfig = Field(default_factory=PlatformsConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     publish: PublishConfig = Field(default_factory=PublishConfig)
+    metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     path: Path | None = Field(default=None, exclude=True)
 
     @field_validator("sources")
@@ -250,7 +275,7 @@ def load_config(path: str | Path | None = None) -> Config:
     file = Path(path) if explicit else Path.cwd() / DEFAULT_FILE
     if not file.exists():
         if explicit:
-            raise ConfigError(f"{file}: no such config file (create one from the shipped postgen.toml)")
+            raise ConfigError(f"{file}: no such config file ('postgen --config {file} init' writes a commented one)")
         return parse_config({})
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))

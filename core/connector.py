@@ -7,7 +7,8 @@ and performs one call sequence when told to.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from datetime import datetime
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -15,10 +16,35 @@ from .models import FollowUp, LinkPolicy, Post, Problem, Publication
 
 
 class ConnectorOptions(BaseModel):
-    """Per-platform options from `[platforms.<name>]` in postgen.toml. Subclass to add your own."""
+    """Per-platform options from `[platforms.<name>]` in postgen.toml. Subclass to add your own.
+
+    `media`: "thumbnail" attaches the video's picture to posts whose link is not inline (an
+    inline link gets the platform's own card, picture included), where the connector can upload
+    pictures (`upload_media`); "none" never does."""
 
     model_config = ConfigDict(extra="forbid")
     link_policy: LinkPolicy = "first_comment"
+    media: Literal["thumbnail", "none"] = "thumbnail"
+
+
+@dataclass
+class MediaFile:
+    """A picture to upload: its bytes, MIME type ("image/png"), alt text and file name."""
+
+    data: bytes
+    mime_type: str
+    alt: str
+    name: str = "thumbnail"
+
+
+@dataclass
+class UploadedMedia:
+    """What `upload_media` returns: the platform's id of the picture, until when it may be used
+    (None: no limit), and a note for a person (the alt text was refused, say)."""
+
+    remote_id: str
+    expires_at: datetime | None = None
+    note: str | None = None
 
 
 @dataclass
@@ -41,6 +67,23 @@ class Health:
     missing: list[str] = field(default_factory=list)  # env var NAMES, never values
     identity: str | None = None
     messages: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Engagement:
+    """What `Connector.metrics` reports for one post, now.
+
+    `engagements`: the interactions the platform counts, summed the way the connector documents
+    (X: likes + reposts + replies + quotes + bookmarks). `impressions`: views, only where the
+    platform reports them (None otherwise: the report then compares engagements within a run).
+    `counts`: the platform's own numbers under its own names, kept in the run file. `deleted`:
+    the post is gone (deleted by its author, removed by a moderator): no later reading is asked.
+    """
+
+    engagements: int = 0
+    impressions: int | None = None
+    counts: dict[str, float] = field(default_factory=dict)
+    deleted: bool = False
 
 
 class PublishError(Exception):
@@ -123,6 +166,14 @@ class Connector:
         """
         raise NotImplementedError
 
+    def upload_media(self, post: Post, media: MediaFile) -> UploadedMedia:
+        """Upload `media` for `post` (one call sequence, alt text included) and return its id.
+        Raises PublishError. The ledger calls it before `publish`, as its own step: the id is
+        saved, so a resumed pass never uploads again, and `publish` finds it on the post
+        (`uploaded_media(post)`). A connector that cannot upload pictures leaves this alone:
+        its posts go without (`supports_media` is False)."""
+        raise NotImplementedError
+
     def needs_follow_up(self, post: Post) -> bool:
         """Whether `publish_follow_up` has something to send after the post: by default the link
         comment (policy `first_comment` or `once` and a link). The ledger asks before it calls."""
@@ -156,7 +207,39 @@ class Connector:
         """
         raise PublishError("unknown", f"{self.name} cannot look posts up")
 
+    def metrics(self, publications: list[Publication]) -> dict[str, Engagement | PublishError]:
+        """Engagement of published posts now, for `postgen metrics`. Optional: the base class
+        reports none (PublishError "unsupported"), and a connector without it simply gets no
+        readings. Never publishes anything.
+
+        Called once per pass with every publication due a reading on this platform: batch the
+        calls (X takes 100 ids a request, Reddit 100 fullnames). Answer per `remote_id`: an
+        `Engagement` (`deleted=True` for a post the platform says is gone), or the PublishError
+        that kept that one post from being read when the others were (a 429 after the first
+        batch). An id left out is asked again on the next pass. Raise PublishError when nothing
+        could be read: "rate_limited" (with `retry_at`: the readings wait, the pass does not
+        fail), "permission" (this token may not read analytics: reported as unavailable, never a
+        failure), "auth" (raised before any call when keys are missing), "transient", "unsupported".
+        """
+        raise PublishError("unsupported", f"{self.name} does not report engagement")
+
+    def metrics_cost(self, count: int) -> float:
+        """Estimated USD that reading `count` posts' metrics costs (X bills reads). Default: free."""
+        return 0.0
+
     def check(self) -> Health:
         """Credentials and API health for `postgen doctor`; no side effects."""
         missing = [name for name in self.credentials if not self.env.get(name)]
         return Health(platform=self.name, ok=not missing, missing=missing)
+
+
+def supports_media(connector: Any) -> bool:
+    """Whether `connector` uploads pictures (it overrides `Connector.upload_media`)."""
+    method = getattr(type(connector), "upload_media", None)
+    return method is not None and method is not Connector.upload_media
+
+
+def uploaded_media(post: Post) -> str | None:
+    """The media id `publish` attaches: the post's picture, once uploaded; None otherwise."""
+    media = post.media
+    return media.remote_id if media is not None and media.state == "uploaded" and media.remote_id else None

@@ -9,6 +9,18 @@ from typing import Any, Callable, ClassVar
 from .models import Brief, Framework, LinkPolicy, Problem, Usage, Video
 
 
+@dataclass(frozen=True)
+class StyleExample:
+    """A past post the generator may learn a platform's taste from (`[generator] frameworks =
+    "adaptive"`): one that did well, or one a person edited before it went out."""
+
+    platform: str
+    framework: str
+    text: str  # what went out (title, blank line, body)
+    lift: float | None = None  # how it did against its run's other posts on the platform
+    before: str | None = None  # the generator's text, when a person edited it before it went out
+
+
 @dataclass
 class DraftRequest:
     """Everything one draft call needs. Shared parts come first in prompts (cacheable prefix)."""
@@ -25,6 +37,8 @@ class DraftRequest:
     library: list[Framework] = field(default_factory=list)  # every framework of the run (shared prompt prefix)
     measure: Callable[[str], int] = len  # the platform's own length count (the connector's `measure`)
     limit: int | None = None  # the most `measure` may say (the connector's `limit`), None if unknown
+    # The same for every draft of a run, so it belongs in the prompt's shared, cacheable prefix.
+    examples: list[StyleExample] = field(default_factory=list)
     # Set when the run is stopping (a run-wide error in another draft, Ctrl-C): send no further request.
     cancelled: threading.Event = field(default_factory=threading.Event)
 
@@ -34,6 +48,9 @@ class Draft:
     body: str
     title: str | None = None
     usage: Usage = field(default_factory=Usage)
+    # The brief item the post is mainly about ("key point 2", "fact 1"), when the generator knows:
+    # the post's link opens the video where that item is said (postgen.moments).
+    main_point: str | None = None
 
 
 class GeneratorError(Exception):

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
+from .metrics import merge_readings
 from .redact import redact
 
 TOKEN_VAR = "POSTGEN_GIT_TOKEN"
@@ -178,10 +179,20 @@ def merge_run_file(path: Path, ours: str, theirs: str | None) -> list[str]:
     runfile.write_atomic(path, theirs)
     try:
         journal.restore(path)
+        _keep_readings(path, ours)
     except runfile.RunFileError as exc:
         runfile.write_atomic(path, ours)
         return [f"kept the publisher's {path.name}: the remote's cannot be read ({exc}); that edit is in the remote's history"]
     return []
+
+
+def _keep_readings(path: Path, ours: str) -> None:
+    """Engagement readings are not ledger fields: add ours to the version the merge kept."""
+    from . import runfile
+
+    kept = runfile.load(path)
+    if merge_readings(runfile.parse(ours, path), kept):
+        runfile.save(path, kept)
 
 
 # --------------------------------------------------------------------------- the protocol
@@ -537,8 +548,6 @@ def reconcile(folder: Path | str, runs_dir: Path | str) -> list[str]:
         files = [str(name) for name in manifest["files"]]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise GitSyncError(f"{folder} is not a record saved by 'publish --git' (manifest.json: {exc})") from None
-    root = Git(runs_dir if runs_dir.is_dir() else runs_dir.parent)
-    rel_runs = str(manifest.get("runs_dir") or "runs")
     report: list[str] = []
     for name in sorted(files, key=lambda n: not n.endswith(".jsonl")):
         saved, target = folder / "runs" / name, runs_dir / name

@@ -20,6 +20,7 @@ SECTION = re.compile(r"^##\s+(?P<label>.+?)\s+POSTS\s*$", re.I)
 HEADING = re.compile(r"^###\s+(?P<text>.+?)\s*$")
 FENCE = re.compile(r"^(`{3,}|~{3,})")
 SECTION_PLATFORMS = {"LINKEDIN": "linkedin", "X/TWITTER": "x", "X": "x", "TWITTER": "x", "REDDIT": "reddit"}
+METADATA_COUNT = re.compile(r"^-\s*\*\*(?P<key>Total Posts|Frameworks|Platforms):\*\*\s*(?P<n>\d+)\s*(?:\((?P<names>[^)]*)\))?", re.I)
 LINK_PROMISE = re.compile(r"link (in|below|in the first|in first) ?(comments?|👇)?|link below", re.I)
 
 
@@ -28,6 +29,7 @@ class ImportReport:
     run: Run
     mojibake_lines: int = 0
     notes: list[str] = field(default_factory=list)
+    missing: str | None = None  # posts the file's own METADATA counts and the file does not hold
 
 
 def _key(text: str) -> str:
@@ -94,9 +96,14 @@ def import_seed(path: Path | str) -> ImportReport:
         return RunFileError(path, f"the post under '{lines[heading_line - 1].strip()}' has no fenced text (``` above and below it); "
                             "fence it so it is imported, or delete the heading", heading_line)
 
+    metadata: dict[str, tuple[int, list[str]]] = {}  # what the file's own METADATA section says
+    in_metadata = False
     i = 0
     while i < len(lines):
         line = lines[i].rstrip()
+        if in_metadata and (m := METADATA_COUNT.match(line)):
+            names = [n.strip() for n in (m["names"] or "").split(",") if n.strip()]
+            metadata[m["key"].lower()] = (int(m["n"]), names)
         if framework and re.match(r"#{1,3}\s", line):  # the next heading came before any fenced text
             raise unfenced()
         if m := HEADER.match(line):
@@ -112,6 +119,7 @@ def import_seed(path: Path | str) -> ImportReport:
                 raise RunFileError(path, f"unknown platform section '## {m['label']} POSTS' (known: {', '.join(sorted(set(platforms.values())))})", i + 1)
         elif line.startswith("## "):
             platform = None
+            in_metadata = line[3:].strip().upper() == "METADATA"
         elif (m := HEADING.match(line)) and platform:
             words = re.sub(r"\bFRAMEWORK\b", "", m["text"], flags=re.I)
             key = _key(re.sub(r"^[^\w]+", "", words))
@@ -159,7 +167,57 @@ def import_seed(path: Path | str) -> ImportReport:
     promised = [p.id for p in posts if LINK_PROMISE.search(p.body)]
     if promised:
         report.notes.append(f"{len(promised)} posts promise a link in the comments; postgen will post {url} as their first comment")
+    report.missing = _missing(metadata, posts, frameworks, platforms)
+    report.notes.extend(_escaped(posts))
     return report
+
+
+def _missing(metadata: dict[str, tuple[int, list[str]]], posts: list[Post], frameworks: dict[str, str],
+             platforms: dict[str, str]) -> str | None:
+    """What the file's METADATA promises and the file does not hold ("Total Posts: 15", 10 found),
+    naming the missing posts when it lists its frameworks and platforms."""
+    if "total posts" not in metadata or metadata["total posts"][0] <= len(posts):
+        return None
+    total = metadata["total posts"][0]
+    message = f"its METADATA says {total} posts (Total Posts: {total}) but {len(posts)} were found"
+    fws = [frameworks.get(_key(re.sub(r"^[^\w]+", "", n))) for n in metadata.get("frameworks", (0, []))[1]]
+    pls = [platforms.get(n.upper()) for n in metadata.get("platforms", (0, []))[1]]
+    if fws and pls and None not in fws and None not in pls:
+        found = {p.id for p in posts}
+        gone = [Post.make_id(p, f) for p in pls for f in fws if Post.make_id(p, f) not in found]
+        if gone:
+            message += f"; missing: {', '.join(gone)}"
+    return message + (". The run was imported without them: check the file (a section or heading may have been cut), "
+                       "then import it again with --force")
+
+
+def _escaped(posts: list[Post]) -> list[str]:
+    """One note per LinkedIn post whose reserved characters will be sent backslash-escaped."""
+    try:
+        from .connectors.linkedin import LIMIT, escape
+    except ImportError:  # pragma: no cover - the connector ships with postgen
+        return []
+    notes = []
+    for post in posts:
+        if post.platform != "linkedin":
+            continue
+        chars = _escaped_chars(post.body, escape(post.body))
+        if chars:
+            shown = " ".join(dict.fromkeys(chars))
+            notes.append(f"{post.id}: {len(chars)} reserved character{'s' if len(chars) != 1 else ''} ({shown}) will be "
+                         f"sent backslash-escaped, as LinkedIn requires (the backslashes count toward its {LIMIT:,}-character limit)")
+    return notes
+
+
+def _escaped_chars(text: str, escaped: str) -> list[str]:
+    """The characters of `text` that `escaped` put a backslash before (escaping only inserts them)."""
+    out, j = [], 0
+    for ch in text:
+        if escaped[j] == "\\" and (ch != "\\" or escaped[j + 1 : j + 2] == "\\"):
+            out.append(ch)
+            j += 1
+        j += 1
+    return out
 
 
 def _make_post(platform: str, framework: str, content: str, url: str | None) -> Post:

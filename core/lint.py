@@ -18,7 +18,14 @@ from .grounding import Support, sentences
 from .models import Post, Problem, Run
 
 NO_MARKDOWN = {"x", "linkedin"}
+# LinkedIn's feed shows the start of a post, then "...see more". LinkedIn publishes no figure; as
+# observed: organic posts get a 3-line preview on desktop and mobile alike (John Espirian, "'See
+# more' breakpoints on LinkedIn posts", September 2024), and about 210 characters fit in it on a
+# phone, the narrowest and most common view (e.g. boltpost.app/linkedin-see-more-preview.html:
+# "mobile, text only: ~210 characters, 3 lines"). The cut comes at whichever is reached first.
+# `see_more_at` (the review page) and the `hook_after_fold` lint below share these figures.
 FOLD = 210
+FOLD_LINES = 3
 DUPLICATE_THRESHOLD = 0.5  # Jaccard similarity of 3-word shingles
 MARKDOWN = [
     (re.compile(r"\*\*[^*\n]+\*\*|__[^_\n]+__"), "bold markdown (**...**)"),
@@ -60,6 +67,25 @@ def _hook(body: str) -> str:
     first_line = body.strip().split("\n", 1)[0]
     m = re.search(r"[.!?](\s|$)", first_line)
     return first_line[: m.end()].strip() if m else first_line.strip()
+
+
+def see_more_at(text: str) -> int | None:
+    """Where LinkedIn's feed cuts `text` (the post as sent) with "...see more": the index in
+    `text.strip()` of the first hidden character, or None when all of it shows. The cut falls
+    after the last whole word within FOLD characters, or at the end of line FOLD_LINES if sooner,
+    so a hook that passes the `hook_after_fold` lint always shows whole above it."""
+    text = text.strip()
+    cut = FOLD
+    if len(text) > FOLD:  # back to the space after the last whole word (one long word is cut as it is)
+        cut = next((i for i in range(FOLD, 0, -1) if text[i].isspace()), FOLD)
+    end = -1
+    for _ in range(FOLD_LINES):
+        end = text.find("\n", end + 1)
+        if end == -1:
+            break
+    if end != -1:
+        cut = min(cut, end)
+    return cut if text[cut:].strip() else None
 
 
 def _shingles(text: str, n: int = 3) -> set[tuple[str, ...]]:

@@ -11,7 +11,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .untrusted import normalize
 
@@ -45,6 +45,31 @@ class Video(_Model):
     transcript: str | None = None
     views: int | None = None
     source: str = ""  # name of the source plugin that produced it
+    # Where each caption segment starts: (index of its first word in the transcript, second).
+    # Words are counted as postgen.timing.words() counts them. Never saved in a run file (like the
+    # transcript it indexes); the brief keeps the seconds its posts need.
+    cues: list[tuple[int, int]] | None = None
+    # Pictures of the video, best first: an https URL, "builtin:<file>" or a path (relative to
+    # postgen.toml's folder). The first that exists is the one posted.
+    thumbnails: list[str] = Field(default_factory=list)
+    # How to link to a moment when `url` is not YouTube: "{seconds}" is replaced ("{url}" too).
+    moment_url: str | None = None
+
+    @model_validator(mode="after")
+    def _cues_fit(self) -> Video:
+        if self.cues is None:
+            return self
+        from .timing import check_cues
+
+        check_cues(self.cues, self.transcript)
+        return self
+
+    @field_validator("moment_url")
+    @classmethod
+    def _template(cls, value: str | None) -> str | None:
+        if value is not None and "{seconds}" not in value:
+            raise ValueError("moment_url must contain {seconds} (e.g. \"{url}#t={seconds}\")")
+        return value
 
     @field_validator("url", "title", "channel", "description", "transcript")
     @classmethod
@@ -77,10 +102,12 @@ class Framework(_Model):
 
 
 class Fact(_Model):
-    """A claim the posts may make, with the words from the source that support it."""
+    """A claim the posts may make, with the words from the source that support it, and the
+    second of the video where those words start (found in the timed transcript, never guessed)."""
 
     claim: str
     evidence: str
+    at: int | None = None
 
 
 class Brief(_Model):
@@ -90,6 +117,32 @@ class Brief(_Model):
     key_points: list[str] = Field(default_factory=list)
     facts: list[Fact] = Field(default_factory=list)
     audience: str = ""
+    # The source's own words behind each key point, when the generator quoted them (a model's key
+    # points are paraphrases); the offline generator's key points are the source's words already.
+    key_point_evidence: list[str] = Field(default_factory=list)
+    # The second where each key point's evidence starts, in key_points' order (None: not found).
+    key_point_at: list[int | None] = Field(default_factory=list)
+
+    def item(self, label: str) -> tuple[str, str, int | None] | None:
+        """("key point 2" | "fact 1") -> (its text, its evidence, its second), None if no such item."""
+        m = re.fullmatch(r"\s*(key ?point|fact)\s*#?\s*(\d+)\s*", label or "", re.I)
+        if not m:
+            return None
+        n = int(m.group(2)) - 1
+        if m.group(1).lower().startswith("key"):
+            if not 0 <= n < len(self.key_points):
+                return None
+            evidence = self.key_point_evidence[n] if n < len(self.key_point_evidence) else self.key_points[n]
+            at = self.key_point_at[n] if n < len(self.key_point_at) else None
+            return self.key_points[n], evidence or self.key_points[n], at
+        if not 0 <= n < len(self.facts):
+            return None
+        fact = self.facts[n]
+        return fact.claim, fact.evidence, fact.at
+
+    def labels(self) -> list[str]:
+        """Every item's label, key points first, in order."""
+        return [f"key point {i}" for i in range(1, len(self.key_points) + 1)] + [f"fact {i}" for i in range(1, len(self.facts) + 1)]
 
 
 class Problem(_Model):
@@ -98,6 +151,35 @@ class Problem(_Model):
     severity: Literal["error", "warning"]
     code: str
     message: str
+
+
+class Moment(_Model):
+    """Where in the video a post's main point is said, and how postgen knows. `at` is None when
+    the post links to the start (the point's words are not in the timed transcript, or the
+    source has none)."""
+
+    at: int | None = None  # seconds from the start
+    item: str | None = None  # the brief item behind the post: "key point 2", "fact 1"
+    why: str = ""
+
+
+class Media(_Model):
+    """A picture attached to a post, and (the ledger's) what became of its upload.
+
+    `state`: pending (not uploaded yet), uploading (the intent: an upload may be under way),
+    uploaded (`remote_id` is the platform's media id, usable until `expires_at`), failed (the
+    post goes, or went, without it: `error` says why)."""
+
+    kind: Literal["thumbnail"] = "thumbnail"
+    sources: list[str]  # where the bytes come from, best first (see Video.thumbnails)
+    alt: str  # alt text, from the video's title
+    state: Literal["pending", "uploading", "uploaded", "failed"] = "pending"
+    remote_id: str | None = None
+    expires_at: datetime | None = None
+    attempts: int = 0
+    error: str | None = None
+    error_kind: str | None = None  # the failed upload's PublishError kind ("load": the picture could not be read)
+    note: str | None = None  # what a person should know about an upload that worked (alt text refused)
 
 
 class PostState(str, enum.Enum):
@@ -145,6 +227,23 @@ class Publication(_Model):
         return value
 
 
+class Reading(_Model):
+    """A post's engagement at one age, as its platform reported it (`postgen metrics`).
+
+    `age` is the bucket it answers ("24h", "72h", "7d" from `[metrics] ages`); `at` is when it was
+    taken, so the exact age is `at - published_at`. `counts` keeps the platform's own numbers by
+    their own names (X `like_count`, Reddit `score`...); `engagements` is their sum as the
+    connector defines it and `impressions` is set only where the platform reports views.
+    """
+
+    age: str
+    at: datetime
+    engagements: int = 0
+    impressions: int | None = None
+    counts: dict[str, float] = Field(default_factory=dict)
+    deleted: bool = False  # the post is gone (deleted or removed): no later reading is asked for
+
+
 class Post(_Model):
     """One post for one platform in one framework. Its id is `<platform>-<framework>`.
 
@@ -172,6 +271,12 @@ class Post(_Model):
     sent_digest: str | None = None  # fingerprint of what the last publish attempt sent (the ledger's)
     ledger_seq: int = 0  # the journal line (per-post sequence) these ledger fields reflect
     usage: Usage | None = None  # tokens its draft and repair calls spent (None: no metered calls)
+    # The text as the generator wrote it (title, blank line, body), kept so that a person's edits
+    # before it went out become before/after style examples. Not the live text: that is the fence.
+    generated: str | None = None
+    metrics: list[Reading] = Field(default_factory=list)  # engagement readings, one per age bucket
+    moment: Moment | None = None  # where `link` opens the video, and why
+    media: Media | None = None  # the picture posted with it
 
     @staticmethod
     def make_id(platform: str, framework: str) -> str:

@@ -22,7 +22,11 @@ from typing import Callable
 from .generator import Cancelled, Draft, DraftRequest, Generator, GeneratorError, PostGenerationError
 from .grounding import backing_sentences, ground, source_support
 from .lint import run_support
+from .media import plan as plan_media
+from .media import unsupported as media_unsupported
 from .models import Brief, Framework, Post, PostState, Problem, Run, Usage, Video
+from .moments import place
+from .timing import time_brief
 from .untrusted import normalize
 
 
@@ -129,8 +133,9 @@ def generate(
     brief, brief_usage = gen.brief(video)  # the ONE call that reads the whole source
     meter.add(brief_usage)
     brief, dropped = ground(clean_brief(brief), video)  # a fact stays only if the video says it
+    brief = time_brief(brief, video)  # the second each kept fact and key point is said, where the source is timed
 
-    stored = video.model_copy(update={"transcript": None})
+    stored = video.model_copy(update={"transcript": None, "cues": None})
     run_warnings = list(warnings or []) + notes + dropped
     if video.transcript:
         run_warnings.append(
@@ -140,6 +145,8 @@ def generate(
         run_warnings.append("no transcript: the brief was written from the title and description only")
     else:
         run_warnings.append("no transcript and no description: the brief was written from the title only")
+    if video.transcript and not video.cues:
+        run_warnings.append("the transcript has no timing: links open the video at the start")
     run = Run(
         id=Run.make_id(video.id),
         video=stored,
@@ -152,6 +159,8 @@ def generate(
         headings={fw.name: f"{fw.emoji} {fw.label.upper()}".strip() for fw in library},
     )
     connectors = {p: connector_for(p, config) for p in platforms}
+    run.warnings += [f"[platforms.{p}] media = \"thumbnail\": the {p} connector cannot upload pictures, so its posts go "
+                     "without one" for p, c in connectors.items() if media_unsupported(c)]
     jobs = [(p, fw) for p in platforms for fw in library]
     run.posts = draft_posts(config, run, gen, jobs, connectors, library, meter, on_post, source=video.transcript)
     settle(run, connectors, config=config, source=video.transcript)
@@ -165,10 +174,12 @@ def draft_posts(config, run: Run, gen: Generator, jobs: list[tuple[str, Framewor
     """One post per (platform, framework) job from the run's brief: drafted in parallel, checked by
     its connector, repaired up to `repair_rounds`: one path for a new run and for `postgen extend`.
     `source`, the transcript when there is one at hand, is what claims are checked against."""
+    from .adaptive import examples_for
     from .checks import check_post
 
     brief, stored = run.brief, run.video
     rounds = config.generator.repair_rounds
+    examples = examples_for(config, list(dict.fromkeys(p for p, _ in jobs)), config.runs_path)
     stop = threading.Event()  # a run-wide error (quota, bad key) or Ctrl-C: no job sends anything more
 
     def one(platform: str, framework) -> Post:
@@ -186,9 +197,11 @@ def draft_posts(config, run: Run, gen: Generator, jobs: list[tuple[str, Framewor
             measure=connector.measure,
             limit=getattr(connector, "limit", None),
             cancelled=stop,
+            examples=examples,
         )
         post = Post(id=Post.make_id(platform, framework.name), platform=platform, framework=framework.name,
                     link_policy=policy, link=stored.url)
+        post.media = plan_media(post, stored, connector)
         spent = Usage()
 
         def draft_once() -> Draft:
@@ -200,6 +213,7 @@ def draft_posts(config, run: Run, gen: Generator, jobs: list[tuple[str, Framewor
             draft = draft_once()
             spent = spent + meter.add(draft.usage)
             _apply(post, draft)
+            place(post, stored, brief, draft.main_point, config.publish.link_to_moment)
             errors = [p for p in check_post(post, run, connector, config, source=source) if p.severity == "error"]
             while errors and post.repairs < rounds:
                 request.previous, request.problems = draft, errors
@@ -207,6 +221,7 @@ def draft_posts(config, run: Run, gen: Generator, jobs: list[tuple[str, Framewor
                 spent = spent + meter.add(draft.usage)
                 post.repairs += 1
                 _apply(post, draft)
+                place(post, stored, brief, draft.main_point, config.publish.link_to_moment)
                 errors = [p for p in check_post(post, run, connector, config, source=source)
                           if p.severity == "error"]
         except PostGenerationError as exc:
@@ -222,22 +237,25 @@ def draft_posts(config, run: Run, gen: Generator, jobs: list[tuple[str, Framewor
         return post
 
     posts: dict[str, Post] = {}
-    with ThreadPoolExecutor(max_workers=max(1, min(config.generator.concurrency, len(jobs)))) as pool:
-        futures = [pool.submit(one, p, fw) for p, fw in jobs]
-        try:
-            for future in as_completed(futures):
-                try:
-                    post = future.result()
-                except Cancelled:  # stopped by another job's error, which is the one raised
-                    continue
-                posts[post.id] = post
-                if on_post:
-                    on_post(post)
-        except BaseException:
-            stop.set()
-            for f in futures:
-                f.cancel()
-            raise
+    pool = ThreadPoolExecutor(max_workers=max(1, min(config.generator.concurrency, len(jobs))))
+    futures = [pool.submit(one, p, fw) for p, fw in jobs]
+    try:
+        for future in as_completed(futures):
+            try:
+                post = future.result()
+            except Cancelled:  # stopped by another job's error, which is the one raised
+                continue
+            posts[post.id] = post
+            if on_post:
+                on_post(post)
+    except BaseException as exc:
+        # A run-wide error or Ctrl-C: nothing new starts. After an error the calls in flight finish
+        # (they are billed anyway); Ctrl-C does not wait for them, and the command line exits
+        # without joining them (nothing is saved from here).
+        stop.set()
+        pool.shutdown(wait=not isinstance(exc, KeyboardInterrupt), cancel_futures=True)
+        raise
+    pool.shutdown()
     return [posts[Post.make_id(p, fw.name)] for p, fw in jobs]
 
 
@@ -246,6 +264,7 @@ def _apply(post: Post, draft: Draft) -> None:
     post.body = normalize(draft.body).strip()
     # A title is one line (Reddit's is, and the run file keeps it on the fence's first line).
     post.title = " ".join(normalize(draft.title).split()) if draft.title is not None else None
+    post.generated = f"{post.title}\n\n{post.body}" if post.title is not None else post.body  # for before/after examples
 
 
 def clean_brief(brief: Brief) -> Brief:

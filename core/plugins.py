@@ -1,7 +1,8 @@
 """The plugin manager: built-ins first, then external plugins from the `postgen` entry points.
 
 Built-ins are ordinary plugins listed in DEFAULT_PLUGINS, so the core treats a third-party
-connector exactly like the shipped X connector.
+connector exactly like the shipped X connector. pluggy is imported when the manager is built:
+the command line asks `selected_entry_points()` first and often needs no manager at all.
 """
 
 from __future__ import annotations
@@ -10,11 +11,10 @@ import importlib
 import os
 import sys
 from importlib import metadata
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-import pluggy
-
-from . import hookspecs
+if TYPE_CHECKING:  # pragma: no cover
+    import pluggy
 
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "postgen.sources.youtube",
@@ -35,7 +35,13 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "postgen.commands.extend",
     "postgen.commands.plugin",
     "postgen.commands.ci",
+    "postgen.commands.insights",
+    "postgen.commands.review",
 )
+# What postgen ships. The command line lists the built-in commands without loading any plugin;
+# when DEFAULT_PLUGINS has been changed (an embedding program, the workflow simulation), a plugin
+# it added may add commands, so the plugin manager is built.
+SHIPPED_PLUGINS: tuple[str, ...] = DEFAULT_PLUGINS
 
 ENTRY_POINT_GROUP = "postgen"
 
@@ -54,13 +60,24 @@ def _selected(name: str, dist_name: str | None) -> bool:
     return name in names or (dist_name is not None and dist_name in names)
 
 
-def load_entry_point_plugins(pm: pluggy.PluginManager) -> None:
-    """Load external plugins from the `postgen` entry-point group, honouring POSTGEN_LOAD_PLUGINS."""
+def selected_entry_points() -> list[tuple[Any, str | None]]:
+    """The installed `postgen` entry points POSTGEN_LOAD_PLUGINS lets in, with their package names.
+    Nothing is imported: the command line asks this to know whether to build the plugin manager."""
+    if os.environ.get("POSTGEN_LOAD_PLUGINS") == "":
+        return []
+    found = []
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
         dist = getattr(ep, "dist", None)
         dist_name = dist.metadata["Name"] if dist is not None else None
-        if not _selected(ep.name, dist_name):
-            continue
+        if _selected(ep.name, dist_name):
+            found.append((ep, dist_name))
+    return found
+
+
+def load_entry_point_plugins(pm: pluggy.PluginManager) -> None:
+    """Load external plugins from the `postgen` entry-point group, honouring POSTGEN_LOAD_PLUGINS."""
+    for ep, dist_name in selected_entry_points():
+        dist = getattr(ep, "dist", None)
         if pm.has_plugin(ep.name):  # one would silently shadow the other
             raise PluginError(
                 f"two plugins are named {ep.name!r}: {plugin_package(ep.name)!r} and {dist_name or ep.value!r}; "
@@ -90,6 +107,10 @@ def _tracing() -> bool:
 
 
 def make_plugin_manager(*, load_entry_points: bool = True) -> pluggy.PluginManager:
+    import pluggy
+
+    from . import hookspecs
+
     pm = pluggy.PluginManager("postgen")
     pm.add_hookspecs(hookspecs)
     for module_path in DEFAULT_PLUGINS:
@@ -119,6 +140,11 @@ def _trace(pm: pluggy.PluginManager) -> None:
             print(f"postgen trace: {hook_name} raised {type(exc).__name__}: {exc}", file=sys.stderr)
 
     pm.add_hookcall_monitoring(before, after)
+
+
+def has_plugin_manager() -> bool:
+    """Whether the process-wide plugin manager exists already (without creating it)."""
+    return _pm is not None
 
 
 def get_plugin_manager() -> pluggy.PluginManager:

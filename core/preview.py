@@ -6,6 +6,7 @@ from dataclasses import asdict
 from typing import Any
 
 from .connector import Preview
+from .models import Post
 
 _SIZE_KEYS = (("weighted_length", "weighted characters"), ("characters", "characters"))
 
@@ -26,8 +27,11 @@ def _heading(part: dict[str, Any]) -> str:
     return f"-- {kind}" + (f" ({', '.join(bits)})" if bits else "") + ":"
 
 
-def format_preview(preview: Preview) -> str:
-    """Exactly what would be sent, part by part, then the estimated cost and notes."""
+def format_preview(preview: Preview, post: Post | None = None) -> str:
+    """Exactly what would be sent, part by part, then the estimated cost and notes; with the
+    `post`, also where its link opens the video and why."""
+    from .moments import describe
+
     lines = [f"== {preview.post_id} ({preview.platform})"]
     for part in preview.parts:
         lines.append(_heading(part))
@@ -38,7 +42,16 @@ def format_preview(preview: Preview) -> str:
     if preview.estimated_cost_usd is not None:
         lines.append(f"-- estimated API cost: ${preview.estimated_cost_usd:.4f} (an estimate, not a quote)")
     lines.extend(f"-- note: {n}" for n in preview.notes)
+    moment = describe(post) if post is not None and _sends(preview, post.link) else None
+    if moment:
+        lines.append(f"-- {moment}")
     return "\n".join(lines)
+
+
+def _sends(preview: Preview, link: str | None) -> bool:
+    """Whether the link goes out at all (policy "none" sends none; a Reddit link post names it in its details)."""
+    return bool(link) and any(link in str(part.get("text", "")) or any(link in str(d) for d in part.get("details", ()))
+                              for part in preview.parts)
 
 
 def preview_to_dict(preview: Preview) -> dict[str, Any]:

@@ -4,7 +4,9 @@ Layout: front matter (the state block, owned by this module) then the seed's hum
 The state block is JSON, which is also YAML, so front-matter tools read it; JSON because it
 parses ten times faster than YAML, and `postgen status` reads every run file on each call.
 Each post's text lives only in its fenced block, so a person's edit is what every later command
-sees. The state block never holds post text, so the two cannot disagree.
+sees. The state block never holds post text, so the two cannot disagree; the generator's own
+version of a post (kept for before/after style examples) is stored packed (zlib, base64) as
+`generated_z`, so a search or replace in the file only ever meets the live text.
 
 Writes are atomic (temp file + rename) and commands that change a run hold its lock.
 """
@@ -20,11 +22,10 @@ import stat
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-from pydantic import ValidationError
-
-from .models import Post, Run
+if TYPE_CHECKING:  # pragma: no cover - imported where used: `postgen status` with no runs needs no pydantic
+    from .models import Post, Run
 
 FORMAT_VERSION = 1
 MARKER = re.compile(r"^<!-- post (?P<id>[A-Za-z0-9_.:-]+) -->\s*$")
@@ -45,6 +46,11 @@ class RunFileError(Exception):
 
 class RunLocked(Exception):
     """Another postgen process holds this run's lock."""
+
+
+class NotWritten(OSError):
+    """A file could not be written (read-only, immutable, disk full). `filename` is the file meant;
+    the old file, if there was one, is intact and no temporary file is left behind."""
 
 
 # --------------------------------------------------------------------------- rendering
@@ -88,8 +94,30 @@ def _state_block(run: Run) -> str:
     for post, dumped in zip(run.posts, data["posts"]):
         if post.title is not None:
             dumped["has_title"] = True
+        if "generated" in dumped:
+            dumped["generated_z"] = _pack(dumped.pop("generated"))
     body = json.dumps({"postgen": FORMAT_VERSION, **data}, ensure_ascii=False, indent=1)
     return f"---\n{body}\n---\n"
+
+
+def _pack(text: str) -> str:
+    import base64
+    import zlib
+
+    return base64.b64encode(zlib.compress(text.encode("utf-8"), 9)).decode("ascii")
+
+
+def _unpack(value: object) -> str | None:
+    """The generator's text back; None when the packed value was damaged (it is only history:
+    the run stays readable and publishable, that post just yields no before/after example)."""
+    import base64
+    import binascii
+    import zlib
+
+    try:
+        return zlib.decompress(base64.b64decode(str(value), validate=True)).decode("utf-8")
+    except (binascii.Error, zlib.error, UnicodeDecodeError, ValueError):
+        return None
 
 
 def _one_line(text: str) -> str:
@@ -277,6 +305,8 @@ def _parse(text: str, path: Path) -> Run:
         if post["id"] not in texts:
             raise RunFileError(path, f"post {post['id']} is in the state block but its text is missing (marker '<!-- post {post['id']} -->')")
         text = texts.pop(post["id"])[0]
+        if "generated_z" in post:
+            post["generated"] = _unpack(post.pop("generated_z"))
         if post.pop("has_title", False):
             # The first line is the title; the blank line after it (spaces count as blank) is the
             # separator. If a hand edit removed it, the body simply starts on the next line.
@@ -290,6 +320,10 @@ def _parse(text: str, path: Path) -> Run:
         raise RunFileError(path, f"post text with no entry in the state block: {stray}")
     if early:
         raise early
+    from pydantic import ValidationError
+
+    from .models import Run
+
     try:
         return Run.model_validate(state)
     except ValidationError as exc:
@@ -374,12 +408,27 @@ def clean_stale_temp_files(directory: Path | str, name: str | None = None) -> li
 
 def write_atomic(path: Path | str, text: str) -> None:
     """Write text as UTF-8 so that readers see the old file or the new one, never half of one;
-    then clear temp files that killed writes of this file left behind."""
+    then clear temp files that killed writes of this file left behind. Raises NotWritten naming
+    `path` when the system refuses (the OS's own error often names a temporary file, or nothing)."""
     path = Path(path)
+    try:
+        _replace_atomically(path, text)
+    except OSError as exc:
+        raise NotWritten(exc.errno, exc.strerror or str(exc), str(path)) from exc
+    with contextlib.suppress(OSError):  # make the rename itself durable where the OS allows
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    clean_stale_temp_files(path.parent, path.name)
+
+
+def _replace_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    _lock_exclusive(fd, wait=True)  # marks it live for clean_stale_temp_files
     try:
+        _lock_exclusive(fd, wait=True)  # marks it live for clean_stale_temp_files
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
             fh.flush()
@@ -390,13 +439,6 @@ def write_atomic(path: Path | str, text: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    with contextlib.suppress(OSError):  # make the rename itself durable where the OS allows
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    clean_stale_temp_files(path.parent, path.name)
 
 
 # Values that must come back exactly (ids, digests, states, codes); every other string of a run
@@ -406,6 +448,7 @@ IDENTIFIERS = frozenset({"id", "platform", "framework", "link_policy", "state", 
 
 
 def _redacted(run: Run) -> Run:
+    from .models import Run
     from .redact import redact_data
 
     data = run.model_dump()
@@ -470,13 +513,16 @@ def list_runs(runs_dir: Path | str) -> list[Path]:
     return sorted(p for p in runs_dir.glob("*.md") if p.name != "README.md" and not p.name.startswith("."))
 
 
-RUN_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}-")
+RUN_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}-.+\.md$")
 
 
-def _latest(runs: list[Path]) -> Path:
+def _latest(runs: list[Path]) -> Path | None:
     """The newest run: the last date in the names, and on that day the run created last (names
-    sort by video id within a day, which says nothing about which came last)."""
-    dated = [p for p in runs if RUN_NAME.match(p.name)] or runs
+    sort by video id within a day, which says nothing about which came last). Only regular files
+    named like a run count: a folder, or notes.md, is never 'latest'."""
+    dated = [p for p in runs if RUN_NAME.match(p.name) and p.is_file()]
+    if not dated:
+        return None
     day = dated[-1].name[:10]
     same_day = [p for p in dated if p.name[:10] == day]
     if len(same_day) == 1:
@@ -492,18 +538,33 @@ def _latest(runs: list[Path]) -> Path:
 
 
 def resolve(runs_dir: Path | str, ref: str) -> Path:
-    """A run reference as a user types it: a path, a file name, a run id, or 'latest'."""
+    """A run reference as a user types it: a path, a file name, a run id, 'latest', a video id
+    (the run id after its date) or the start of one run's id. Never any other match inside a
+    name: `publish talk --yes` must not pick some run whose id happens to contain "talk"."""
     candidate = Path(ref)
-    if candidate.exists():
+    try:
+        is_file, is_dir = candidate.is_file(), candidate.is_dir()
+    except OSError:  # a name too long to be a path is no path
+        is_file = is_dir = False
+    if is_file:
         return candidate
+    if is_dir and ref not in ("", "."):
+        raise RunFileError(candidate, "is a folder, not a run file; name a run (its id or file), or 'latest'")
     runs = list_runs(runs_dir)
-    if ref == "latest" and runs:
-        return _latest(runs)
+    if ref == "latest":
+        latest = _latest(runs)
+        if latest is None:
+            raise RunFileError(runs_dir, "no runs here yet, so no 'latest': try 'postgen run --dry-run'")
+        return latest
     for p in runs:
         if p.stem == ref or p.name == ref:
             return p
-    matches = [p for p in runs if ref in p.stem]
-    if len(matches) == 1:
-        return matches[0]
-    hint = "; several match: " + ", ".join(p.stem for p in matches) if matches else ""
-    raise RunFileError(candidate, f"no such run (looked in {runs_dir}){hint}. 'postgen status' lists runs.")
+    starting = [p for p in runs if ref and p.is_file() and (p.stem.startswith(ref) or (RUN_NAME.match(p.name) and p.stem[11:] == ref))]
+    if len(starting) == 1:
+        return starting[0]
+    if starting:
+        names = ", ".join(p.stem for p in starting[:10]) + (f" and {len(starting) - 10} more" if len(starting) > 10 else "")
+        raise RunFileError(runs_dir, f"several runs match {ref!r}: {names}; give more of the id")
+    inside = [p.stem for p in runs if ref and ref in p.stem]
+    hint = f" (runs that contain it: {', '.join(inside[:5])}; give the id from its start)" if inside else ""
+    raise RunFileError(runs_dir, f"no such run {ref!r}{hint}. 'postgen status' lists runs.")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Iterator
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .adaptive import framework_order
 from .config import ConfigError
 from .models import Post, PostState, Run
 from .slots import WEEKDAYS, Slot, parse_slot
@@ -119,6 +120,18 @@ def _ordered(posts: list[Post], framework_order: list[str]) -> list[Post]:
     return sorted(posts, key=lambda p: (rank.get(p.framework, len(rank)), posts.index(p)))
 
 
+def _capped(run: Run, platform: str, ordered: list[Post], config) -> list[Post]:
+    """The first `[publish] max_posts_per_platform` posts; the rest get no slot (--due never sends
+    them; a person still may, by name), and the run says which."""
+    cap = config.publish.max_posts_per_platform
+    if cap is None or len(ordered) <= cap:
+        return ordered
+    held = [p.id for p in ordered[cap:]]
+    run.warnings.append(f"{platform}: {', '.join(held)} get no slot (publish.max_posts_per_platform = {cap}); "
+                        f"to send one anyway: postgen publish {run.id} --post ID")
+    return ordered[:cap]
+
+
 def assign(run: Run, config, runs_dir=None, *, after: datetime | None = None) -> None:
     """Set `scheduled_at` on each post of `run` from the config's schedule (slots taken by other runs skipped).
 
@@ -147,7 +160,7 @@ def assign(run: Run, config, runs_dir=None, *, after: datetime | None = None) ->
             )
             continue
         free = book.free(platform, start)
-        for post in _ordered(waiting, settings.framework_order):
+        for post in _capped(run, platform, _ordered(waiting, framework_order(config, run, platform, runs_dir)), config):
             when = next(free, None)
             if when is None:
                 break

@@ -219,10 +219,9 @@ def choose(config: Config, video: str | None = None) -> Selected:
         summary = f"all {len(p.considered)} candidate(s) skipped (already run, duplicate or too old)" if skipped == len(p.considered) \
             else f"{len(p.considered)} candidate(s), {skipped} skipped (already run, duplicate or too old)"
         summary += f"; {'; '.join(warnings)}" if warnings else ""
+    where = f"in {config.path.name}" if config.path else "(there is no postgen.toml here: 'postgen init' writes one to edit)"
     error = NoNewVideo if not warnings else SourceError  # a source that failed may have held a new video
-    raise error(
-        f"no video to pick: {summary}. Add videos to a source in postgen.toml or pass --video URL. 'postgen next' shows why."
-    )
+    raise error(f"no video to pick: {summary}. Add videos to a source {where}, or pass --video URL. 'postgen next' shows why.")
 
 
 def _usable(config: Config, video: Video) -> Video:
@@ -257,6 +256,8 @@ def _chosen_by_user(config: Config, text: str) -> Selected:
             wanted, error = text, exc
         source, cand, label = _configured(config, wanted)
         if source is None:
+            if error is not None and _path_like(text):
+                raise SourceError(_not_a_video_file(text, path))
             if error is not None:
                 raise SourceError(f"--video: {error} (nor is it a file or a video id listed by a configured source)")
             spec = {"videos": [wanted], "transcript_languages": config.selection.transcript_languages,
@@ -269,6 +270,25 @@ def _chosen_by_user(config: Config, text: str) -> Selected:
     fetched = _usable(config, source.fetch(cand))
     warnings.extend(_drain(source))
     return Selected(video=fetched, reason=f"chosen with --video ({label})", warnings=warnings)
+
+
+def _path_like(text: str) -> bool:
+    """Typed as a file path, not a URL: `../vids/x.md`, `~/talk.yaml`, `notes.json`."""
+    from .sources.local import SUFFIXES
+
+    return "://" not in text and ("/" in text or "\\" in text or text.startswith((".", "~"))
+                                  or Path(text).suffix.lower() in SUFFIXES)
+
+
+def _not_a_video_file(text: str, path: Path) -> str:
+    from .sources.local import SUFFIXES
+
+    kinds = f"a video file ({', '.join(SUFFIXES)} with url and title) or a YouTube URL or id"
+    if path.is_dir():
+        return f"--video {text}: is a folder; give {kinds}"
+    if path.exists():
+        return f"--video {text}: not a video file (it has no {'/'.join(SUFFIXES)} suffix); give {kinds}"
+    return f"--video {text}: no such file (from {Path.cwd()}); give {kinds}"
 
 
 def _configured(config: Config, vid: str) -> tuple[Source | None, Candidate | None, str]:

@@ -11,6 +11,8 @@ from click.testing import CliRunner
 
 from hypothesis import settings as _hypothesis_settings
 
+pytest_plugins = ["browser"]  # the `browser` fixture: headless Chromium for pages (tests/browser.py)
+
 # CI runs the property tests on a fixed seed: a red build then always means a change broke
 # something, never that a random draw found an old corner. Locally they explore freely.
 _hypothesis_settings.register_profile("ci", derandomize=True, database=None)

@@ -61,9 +61,20 @@ def test_missing_explicit_config_is_an_error(tmp_path):
 
 def test_bad_config_via_cli_exits_2(tmp_path, cli):
     write(tmp_path, "[generator]\nconcurency = 3\n")
-    result = cli("--config", str(tmp_path / "postgen.toml"), "status")
+    result = cli("--config", str(tmp_path / "postgen.toml"), "validate")
     assert result.exit_code == 2
     assert "unknown key 'generator.concurency'" in result.output
+
+
+@pytest.mark.parametrize("toml, message", [("runs_dir = 3\n", "'runs_dir'"), ("runs_dir = [\n", "not valid TOML")])
+def test_status_reads_only_runs_dir_but_still_refuses_a_bad_one(tmp_path, cli, toml, message):
+    """`status` reads just runs_dir (pydantic would triple its start-up); the other sections are
+    checked by the commands that use them, a runs_dir it cannot use still fails."""
+    write(tmp_path, "[generator]\nconcurency = 3\n")
+    assert cli("--config", str(tmp_path / "postgen.toml"), "status").exit_code == 0
+    write(tmp_path, toml)
+    result = cli("--config", str(tmp_path / "postgen.toml"), "status")
+    assert result.exit_code == 2 and message in result.output
 
 
 @pytest.mark.parametrize(

@@ -224,3 +224,21 @@ def test_registered():
     from postgen.registry import connectors
 
     assert connectors.get("reddit") is RedditConnector and RedditConnector.has_title and RedditConnector.label == "REDDIT"
+
+
+@pytest.mark.vcr(match_on=["method", "scheme", "host", "port", "path", "query", "body"])
+def test_publish_link_post(vcr):
+    """post_as = "link": one submission, kind=link with the timed video link as its URL and the
+    post's text as its body (Reddit shows the video's card and picture); no link comment."""
+    connector = _connector(post_as="link")
+    assert connector.options.link_policy == "none"
+    post = _post(link="https://youtu.be/IHZwWFHWa-w?t=192", link_policy=connector.options.link_policy)
+    assert connector.validate(post) == [] and not connector.needs_follow_up(post)
+    [part] = connector.preview(post).parts
+    assert part["text"] == "Body" and "a link post to https://youtu.be/IHZwWFHWa-w?t=192" in part["details"][0]
+    publication = connector.publish(post)
+    assert publication.remote_id == "1gx7abc" and publication.warnings == []  # the body read back as sent
+    assert vcr.all_played
+    assert [p.code for p in connector.validate(_post(link=None, link_policy="none"))] == ["no_link"]
+    with pytest.raises(ValueError, match="a link post is the link"):
+        RedditOptions(post_as="link", link_policy="first_comment")

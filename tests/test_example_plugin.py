@@ -18,7 +18,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 TESTING = {"vcr": "vcrpy", "pytest_recording": "pytest-recording"}
 NEEDS = {
     "postgen-mastodon": {"mastodon": "Mastodon.py", "grapheme": "Mastodon.py[grapheme]", **TESTING},
-    "postgen-bluesky": {"requests": "requests", "grapheme": "graphemeu", "yaml": "pyyaml", **TESTING},
+    "postgen-bluesky": {"requests": "requests", "grapheme": "graphemeu", "yaml": "pyyaml", "time_machine": "time-machine", **TESTING},
 }
 SOURCES = {"postgen-mastodon": "src", "postgen-bluesky": "src"}
 

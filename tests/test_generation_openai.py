@@ -172,3 +172,22 @@ def test_server_errors_after_retries_fail_the_post(config, sent):
     assert post.state == PostState.failed
     assert "failed (500) after retries; rerun later" in post.errors[0].message
     assert len(sent) == 4  # brief + first try + 2 retries by the client
+
+
+@pytest.mark.vcr
+def test_draft_names_its_main_point_and_the_link_opens_there(config, sent):
+    """The model quotes the source behind each key point and says which item a post is about
+    (structured fields); postgen finds the quote in the timed transcript and links the post to
+    that second. The post paraphrases: its words alone would not have told."""
+    from postgen.pipeline import generate
+    from postgen.timing import from_segments
+
+    sentences = [s.strip() for s in TRANSCRIPT.split(". ") if s.strip()]
+    text, cues = from_segments((15 * i, s) for i, s in enumerate(sentences))
+    run = generate(config, sample_video(transcript=text, cues=cues))
+    assert run.brief.key_point_at == [45, 60, 90, 135]  # the quoted sentences' seconds, none guessed
+    post = run.post("x-hormozi")
+    assert post.moment.item == "key point 3" and "the generator's main point" in post.moment.why
+    assert post.link == "https://youtu.be/IHZwWFHWa-w?t=90"
+    schema = json.loads(sent[1])["response_format"]["json_schema"]["schema"]
+    assert "main_point" in schema["properties"]  # asked for, in the structured answer

@@ -378,5 +378,7 @@ def test_bluesky_quickstart_gives_five_distinct_valid_posts_with_facets_and_card
     assert shown.exit_code == 0, shown.output
     assert shown.output.count("== bluesky-") == 5 and shown.output.count("would publish") == 5
     assert shown.output.count("-- card: app.bsky.embed.external for https://") == 5
-    assert shown.output.count(f"-- facet: link {run.video.url} (bytes 0-{len(run.video.url)})") == 5  # the reply's live link
+    for post in posts:  # the reply's live link: the video at the moment the post quotes
+        assert post.link.startswith(f"{run.video.url}#t=")
+        assert f"-- facet: link {post.link} (bytes 0-{len(post.link)})" in shown.output
     assert "of 300 characters" in shown.output

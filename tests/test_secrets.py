@@ -20,10 +20,11 @@ import shutil
 import subprocess
 import sys
 import threading
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import time_machine
 
 from conftest import ROOT
 from secrets_harness import EchoServer, redirected_send
@@ -158,6 +159,8 @@ def test_no_credential_value_reaches_anything_postgen_writes(cli, isolated, plat
                  ("validate", "latest"), ("validate", "latest", "--json"), ("publish", "latest", "--dry-run"),
                  ("publish", "latest", "--dry-run", "--json"), ("approve", "latest")):
         postgen(*args)
+    postgen("review", "latest", "--html", "review.html", code=0)  # the page quotes the run's ECHO messages too
+    assert "ECHO" in (isolated / "review.html").read_text(encoding="utf-8")
     assert "ECHO" in postgen("doctor", code=1) and "ECHO" in postgen("doctor", "--json", code=1)
     published = postgen("publish", "latest", "--yes", code=1)  # every platform answers 401 with the request quoted
     assert published.count("ECHO") >= len(enabled)
@@ -165,6 +168,16 @@ def test_no_credential_value_reaches_anything_postgen_writes(cli, isolated, plat
     postgen("publish", "--due", "--yes")
     postgen("status")
     postgen("publish", "latest", "--resolve", "x-naval", "--as", "failed")
+    for post, url in (("x-aida", "https://x.com/i/web/status/1861234567890123456"),
+                      ("reddit-aida", "https://www.reddit.com/r/postgen_test/comments/abc123/t/"),
+                      ("linkedin-aida", "https://www.linkedin.com/feed/update/urn:li:share:7261234567890123456")):
+        postgen("publish", "latest", "--resolve", post, "--as", "published", url)
+    with time_machine.travel(datetime.now(timezone.utc) + timedelta(days=2)):  # a day's reading is due
+        assert "ECHO" in postgen("metrics", "latest") + postgen("metrics", "--due", "--json")
+    for args in (("pending",), ("pending", "--json"), ("report",), ("report", "--json"),
+                 ("report", "--html", "report.html"), ("metrics", "--due", "--dry-run")):
+        postgen(*args)
+    postgen("init", code=2)  # a postgen.toml is there: never overwritten
     postgen("publish", code=2)
     postgen("validate", "no-such-run", code=2)
     postgen("import", "legacy_run.md")

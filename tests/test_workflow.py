@@ -151,10 +151,11 @@ def test_secrets_only_on_the_steps_that_need_them(workflow, jobs):
     publish = jobs["publish"]
     generate = next(s for s in publish["steps"] if "postgen run" in s.get("run", ""))
     assert _secrets_in(generate) == set(GENERATION_SECRETS)
-    assert _secrets_in(_step(publish, "publish")) == set(PLATFORM_SECRETS) | {"POSTGEN_PUSH_TOKEN"}
-    others = [s for s in publish["steps"] if s is not generate and s.get("id") != "publish"]
+    for pushing in ("publish", "metrics"):  # the ledger, and the engagement readings (docs/metrics.md)
+        assert _secrets_in(_step(publish, pushing)) == set(PLATFORM_SECRETS) | {"POSTGEN_PUSH_TOKEN"}
+    others = [s for s in publish["steps"] if s is not generate and s.get("id") not in ("publish", "metrics")]
     assert not any(_secrets_in(s) for s in others)
-    for name, value in {**generate["env"], **_step(publish, "publish")["env"]}.items():
+    for name, value in {**generate["env"], **_step(publish, "publish")["env"], **_step(publish, "metrics")["env"]}.items():
         if name in GENERATION_SECRETS + PLATFORM_SECRETS:
             assert value == f"${{{{ secrets.{name} }}}}"
     for line in WORKFLOW.read_text(encoding="utf-8").splitlines():
@@ -162,12 +163,13 @@ def test_secrets_only_on_the_steps_that_need_them(workflow, jobs):
             assert not re.search(r"\b(echo|printf|cat)\b", line), line
 
 
-def test_the_write_token_reaches_only_the_publish_step(jobs):
+def test_the_write_token_reaches_only_the_steps_that_push(jobs):
     text = json.dumps(jobs)
-    assert text.count("github.token") == 1 and "GITHUB_TOKEN" not in text
-    publish = _step(jobs["publish"], "publish")
-    assert publish["env"]["POSTGEN_GIT_TOKEN"] == "${{ secrets.POSTGEN_PUSH_TOKEN || github.token }}"
-    assert "postgen publish --due --yes --git" in publish["run"]
+    assert text.count("github.token") == 2 and "GITHUB_TOKEN" not in text
+    for step, command in (("publish", "postgen publish --due --yes --git"), ("metrics", "postgen metrics --due --git")):
+        pushing = _step(jobs["publish"], step)
+        assert pushing["env"]["POSTGEN_GIT_TOKEN"] == "${{ secrets.POSTGEN_PUSH_TOKEN || github.token }}"
+        assert command in pushing["run"]
     assert "git push" not in text and "git pull" not in text and "git commit" not in text  # gitsync does it
 
 
@@ -240,6 +242,18 @@ def test_publish_runs_even_after_a_failed_generation_and_treats_deferral_as_succ
     assert publish["if"] == "${{ !cancelled() }}"
     assert '"$code" -eq 3' in publish["run"] and "exit 0" in publish["run"]
     assert "doctor" not in json.dumps(jobs)  # one platform's keys never stop the others
+
+
+def test_engagement_is_read_once_a_day_after_publishing_and_deferral_is_success(workflow, jobs):
+    on = workflow.get("on", workflow.get(True))
+    daily = on["schedule"][1]["cron"]
+    assert daily.split()[2:] == ["*", "*", "*"] and daily.split()[1].isdigit()  # one hour of each day
+    assert f"github.event.schedule == '{daily}' || inputs.metrics" in jobs["publish"]["if"]
+    steps = jobs["publish"]["steps"]
+    metrics = _step(jobs["publish"], "metrics")
+    assert steps.index(_step(jobs["publish"], "publish")) < steps.index(metrics) < len(steps) - 1
+    assert metrics["if"] == f"${{{{ !cancelled() && (github.event.schedule == '{daily}' || inputs.metrics) }}}}"
+    assert '"$code" -eq 3' in metrics["run"] and "exit 0" in metrics["run"]
 
 
 def test_the_unpushed_record_is_uploaded_when_publishing_fails(jobs):

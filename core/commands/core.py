@@ -1,4 +1,4 @@
-"""Built-in commands that read and import runs: plugins, import, status, show."""
+"""Built-in commands that set up, read and import runs: init, plugins, import, status, show."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from postgen import hookimpl
-from postgen.cli import EXIT_INPUT, AppContext, PostgenError, pass_app
+from postgen.cli import EXIT_INPUT, EXIT_PROBLEMS, AppContext, PostgenError, pass_app
 
 
 KINDS = ("sources", "generators", "frameworks", "connectors")
@@ -52,7 +52,10 @@ def plugins(as_json: bool) -> None:
 @click.option("--force", is_flag=True, help="Replace an existing run file of the same id (refused if it records posts already sent).")
 @pass_app
 def import_(app: AppContext, file: Path, force: bool) -> None:
-    """Import a run file in the old seed layout (no state block) into runs/."""
+    """Import a run file in the old seed layout (no state block) into runs/.
+
+    Exit 1 when the file holds fewer posts than its own METADATA counts (they are named).
+    """
     from postgen import runfile
     from postgen.checks import check_post
     from postgen.importer import import_seed
@@ -84,6 +87,9 @@ def import_(app: AppContext, file: Path, force: bool) -> None:
     for post in failed:
         for problem in post.errors:
             click.echo(f"  {post.id}: {problem.message}")
+    if report.missing:  # nothing else records them: say so, and exit 1 so a script notices
+        click.echo(f"warning: {file}: {report.missing}", err=True)
+        sys.exit(EXIT_PROBLEMS)
 
 
 def _refuse_to_forget_publications(target: Path) -> None:
@@ -107,10 +113,14 @@ def _refuse_to_forget_publications(target: Path) -> None:
 def _load_all(runs_dir: Path):
     """Every run as the ledger sees it (brought up to its journal, which knows what was sent)."""
     from postgen import runfile
+
+    paths = runfile.list_runs(runs_dir)
+    if not paths:
+        return []
     from postgen.ledger import journal
 
     out = []
-    for path in runfile.list_runs(runs_dir):
+    for path in paths:
         try:
             run, behind = journal.load(path)
         except runfile.RunFileError as exc:
@@ -128,9 +138,9 @@ def _load_all(runs_dir: Path):
 @pass_app
 def status(app: AppContext, as_json: bool) -> None:
     """Every run and the state of each of its posts (and of their follow-ups)."""
-    from postgen.ledger import describe_follow_ups
-
-    runs = _load_all(app.config.runs_path)
+    runs = _load_all(app.runs_path)
+    if runs:  # loaded by then; with no runs, no ledger (nor pydantic) is imported
+        from postgen.ledger import describe_follow_ups
     if as_json:
         data = []
         for path, run, error in runs:
@@ -159,7 +169,7 @@ def status(app: AppContext, as_json: bool) -> None:
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         if not runs:
-            click.echo(f"no runs in {app.config.runs_path} yet: try 'postgen run --dry-run'")
+            click.echo(f"no runs in {app.runs_path} yet: try 'postgen run --dry-run'")
         for path, run, error in runs:
             if run is None:
                 click.echo(f"{path.name}: UNREADABLE: {error}")
@@ -183,17 +193,55 @@ def status(app: AppContext, as_json: bool) -> None:
 
 @click.command()
 @click.argument("run_ref", metavar="RUN", default="latest")
+@click.option("--raw", is_flag=True, help="Print the run file itself (state block included).")
 @pass_app
-def show(app: AppContext, run_ref: str) -> None:
-    """Print a run file (RUN: id, file name, path or 'latest')."""
-    from postgen import runfile
+def show(app: AppContext, run_ref: str, raw: bool) -> None:
+    """A run as a person reads it: each post's state, slot, length, problems and text.
+
+    RUN: id, the start of one, file name, path or 'latest' (the default). Lengths are counted as
+    the platform counts them, against its limit; problems are checked again on the text as it is
+    in the file now. Edit the text in the file, then 'postgen validate RUN'.
+    """
+    import shutil
+
+    from postgen import runfile, view
+    from postgen.ledger import journal
 
     path = runfile.resolve(app.config.runs_path, run_ref)
-    runfile.load(path)  # refuse to show a corrupt file as if it were fine
-    click.echo(path.read_text(encoding="utf-8"), nl=False)
+    run, behind = journal.load(path)  # as the ledger sees it; a corrupt file is refused, never shown as fine
+    if raw:
+        click.echo(path.read_text(encoding="utf-8"), nl=False)
+        return
+    color = sys.stdout.isatty()
+    width = shutil.get_terminal_size((100, 24)).columns if color else 100
+    click.echo(view.render(run, view.build(run, app.config), width=max(60, width), color=color), nl=False)
+    click.echo(f"file: {path}  (edit a post's text there; 'postgen show {run.id} --raw' prints it whole)")
+    if behind:
+        click.echo(f"note: the file is behind its journal for {', '.join(behind)}: shown as the journal says "
+                   "(the next publish brings the file up to date)")
+
+
+@click.command()
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+@click.pass_context
+def init(ctx: click.Context, force: bool) -> None:
+    """Write a commented postgen.toml to start from (it works as written: no keys, no network).
+
+    The file shipped with postgen, every section explained. Written to --config FILE when given,
+    else ./postgen.toml; never replaces a file without --force.
+    """
+    from importlib.resources import files
+
+    from postgen import runfile
+
+    target = Path(ctx.obj.config_path or "postgen.toml")
+    if target.exists() and not force:
+        raise PostgenError(f"{target} already exists; edit it, or use --force to replace it with the commented defaults")
+    runfile.write_atomic(target, (files("postgen") / "data" / "postgen.toml").read_text(encoding="utf-8"))
+    click.echo(f"wrote {target}: add your sources under [[sources]], then 'postgen next' and 'postgen run --dry-run'")
 
 
 @hookimpl
 def postgen_register_commands(cli: click.Group) -> None:
-    for command in (plugins, import_, status, show):
+    for command in (init, plugins, import_, status, show):
         cli.add_command(command)

@@ -91,21 +91,13 @@ def _run_cost(app: AppContext, run, connectors: dict) -> float:
     """What the whole run costs to send (its posts not failed or drafts; a "once" link counted once)."""
     from postgen import checks
     from postgen.ledger import plan as ledger_plan
-    from postgen.models import PostState
 
-    total, carried = 0.0, set()
-    order = sorted(run.posts, key=lambda p: (p.state is not PostState.published, p.scheduled_at is None,
-                                             p.scheduled_at.isoformat() if p.scheduled_at else ""))
-    for post in order:
-        if post.state not in (PostState.ready, PostState.publishing, PostState.published):
-            continue
+    total = 0.0
+    for sent in ledger_plan.outgoing(run):
         try:
-            connector = connectors.setdefault(post.platform, checks.connector_for(post.platform, app.config))
+            connector = connectors.setdefault(sent.platform, checks.connector_for(sent.platform, app.config))
         except Exception:
             continue
-        sent = ledger_plan.effective(run, post, carried)
-        if post.link_policy == "once" and sent.link_policy == "first_comment":
-            carried.add(post.platform)
         total += ledger_plan.estimate(connector, sent)
     return round(total, 4)
 
@@ -173,7 +165,8 @@ def _dry_run(app: AppContext, plan, unreadable, as_json: bool, hints: list[str] 
                 row["note"] = f"{', '.join(unset)} not set: a real pass skips it until they are (postgen doctor)"
             row["problems"] = [p.model_dump() for p in problems]
             row["preview"] = asdict(preview)
-            row["text"] = format_preview(preview)
+            row["moment"] = post.moment.model_dump(mode="json") if post.moment else None
+            row["text"] = format_preview(preview, post)
             rows.append(row)
         for outcome in skipped:
             rows.append({"run": run.id, "post": outcome.post_id, "platform": outcome.platform,

@@ -41,7 +41,7 @@ FOLDER = "ledger"
 ATTRIBUTES_LINE = "ledger/*.jsonl merge=union"
 # The fields a journal line carries and the overlay brings back; text and schedule stay the run file's.
 LEDGER_FIELDS = ("state", "publication", "attempts", "last_attempt_at", "last_error", "deferred_until",
-                 "follow_up_pending", "sent_digest", "link_policy")
+                 "follow_up_pending", "sent_digest", "link_policy", "media")  # media: the picture's upload (its id)
 SENT_STATES = ("publishing", "published")
 
 
@@ -67,7 +67,7 @@ class Entry:
     seq: int
     at: str  # ISO 8601, UTC, microseconds: sorts as text
     event: str  # "intent" | "outcome"
-    what: str  # "post" | "follow_up" | "resolve"
+    what: str  # "post" | "follow_up" | "media" (the picture's upload) | "resolve"
     result: str
     digest: str | None
     attempt: int

@@ -27,7 +27,8 @@ def is_due(post: Post, now: datetime) -> bool:
 
 def policy(config) -> dict:
     """The config's say in `select`: the approval gate and the enabled platforms."""
-    return {"require_approval": config.publish.require_approval, "enabled": config.platforms.enabled}
+    return {"require_approval": config.publish.require_approval, "enabled": config.platforms.enabled,
+            "max_posts_per_platform": config.publish.max_posts_per_platform}
 
 
 def select(
@@ -39,6 +40,7 @@ def select(
     post_ids: Iterable[str] = (),
     require_approval: bool = False,
     enabled: Iterable[str] | None = None,
+    max_posts_per_platform: int | None = None,
 ) -> tuple[list[Post], list[Outcome]]:
     """The posts this pass acts on, and the ones it skips with why.
 
@@ -46,7 +48,9 @@ def select(
     was cut off, or failed in a way a later pass may retry) is always taken up (it was due and
     approved when it started), unless its platform has since been disabled. A follow-up that only
     a person can settle is reported, not acted on. A failed post is retried only when named with
-    --post (a person fixed it); with --due it is left out silently.
+    --post (a person fixed it); with --due it is left out silently. With
+    `max_posts_per_platform`, a ready post the schedule left without a slot is held back unless
+    named with --post (the cap decides which variants are published at all).
     """
     platforms, post_ids = set(platforms), set(post_ids)
     enabled = set(enabled) if enabled is not None else None
@@ -91,6 +95,9 @@ def select(
             skip(post, "still a draft: run 'postgen validate' on the run first")
         elif disabled:
             skip(post, not_enabled)
+        elif max_posts_per_platform is not None and post.scheduled_at is None and not named and not due:
+            skip(post, f"held back: publish.max_posts_per_platform = {max_posts_per_platform} gave it no slot; "
+                       f"to send it anyway: postgen publish {run.id} --post {post.id}")
         elif require_approval and not post.approved:
             skip(post, f"not approved (publish.require_approval is on): postgen approve {run.id} {post.id}")
         elif post.deferred_until is not None and _aware(post.deferred_until) > now:
@@ -187,6 +194,29 @@ def effective(run: Run, post: Post, planned: set[str] = frozenset()) -> Post:
         return post
     taken = link_carried(run, post) or post.platform in planned
     return post.model_copy(update={"link_policy": "none" if taken else "first_comment"})
+
+
+SENDABLE = (PostState.ready, PostState.publishing, PostState.published)
+
+
+def outgoing(run: Run) -> list[Post]:
+    """The run's posts that go (or went) out, in the order they do — published first, then by slot,
+    unslotted last — each as its connector sees it: a "once" link rides only on the first post of
+    its platform. What the dry run's spend and the review page's previews both count."""
+    first = datetime.min.replace(tzinfo=timezone.utc)
+
+    def order(post: Post):
+        return (post.state is not PostState.published, post.scheduled_at is None,
+                _aware(post.scheduled_at) if post.scheduled_at else first)
+
+    carried: set[str] = set()
+    out: list[Post] = []
+    for post in sorted((p for p in run.posts if p.state in SENDABLE), key=order):
+        sent = effective(run, post, carried)
+        if post.link_policy == "once" and sent.link_policy == "first_comment":
+            carried.add(post.platform)
+        out.append(sent)
+    return out
 
 
 def estimate(connector, post: Post) -> float:

@@ -203,8 +203,12 @@ class Publisher:
                               save_first=handle.save)
 
     @staticmethod
-    def _snapshot(post: Post) -> dict:
-        return {name: getattr(post, name) for name in journal_mod.LEDGER_FIELDS}
+    def _snapshot(post: Post, deep: bool = False) -> dict:
+        """The post's ledger fields (`deep`: copies, for fields that are changed in place, as the picture's)."""
+        fields = {name: getattr(post, name) for name in journal_mod.LEDGER_FIELDS}
+        if deep:
+            fields = {k: v.model_copy(deep=True) if hasattr(v, "model_copy") else v for k, v in fields.items()}
+        return fields
 
     # ---- a run
 
@@ -404,6 +408,7 @@ class Publisher:
 
     def _create(self, handle: Handle, post: Post, connector: Connector, cost: float, look: bool = False) -> Outcome:
         run = handle.run
+        post = self._upload(handle, post, connector)
         attempt = 0
         while True:
             attempt += 1
@@ -428,6 +433,28 @@ class Publisher:
                 return result  # type: ignore[return-value]
             post = self._record(handle, post, publication, connector, cost=cost)
             return self._finish(handle, post, connector)
+
+    def _upload(self, handle: Handle, post: Post, connector: Connector) -> Post:
+        """The post's picture, uploaded once as a step of its own before the post (postgen.uploads):
+        its intent and its outcome (the media id) go on the journal and through `durable` like any
+        creating call, so a pass resumed anywhere never uploads a saved picture again."""
+        from .. import uploads
+
+        before = self._snapshot(post, deep=True)  # what a refused intent (Replan) puts back
+
+        def record(moment: str) -> Post:
+            nonlocal before
+            current = handle.run.post(post.id)  # the post postgen.uploads changed (re-read after each durable step)
+            if moment == "intent":
+                saved = self._commit(handle, current, event="intent", what="media", result="intent", before=before)
+            else:
+                saved = self._commit(handle, current, what="media", result=current.media.state if current.media else "failed")
+            before = self._snapshot(saved, deep=True)
+            return saved
+
+        return uploads.ensure_uploaded(post, connector, record=record, wait=self.wait, delay=backoff,
+                                       attempts=self.settings.max_attempts, max_wait=self.settings.max_wait_seconds,
+                                       base_dir=self.config.base_dir)
 
     def _after_error(self, handle: Handle, post: Post, connector: Connector, exc: PublishError, attempt: int,
                      cost: float) -> Any:
@@ -518,8 +545,13 @@ class Publisher:
     def _record(self, handle: Handle, post: Post, publication: Publication, connector: Connector, *,
                 cost: float | None, result: str = "published") -> Post:
         """The platform has it: write that down before anything else happens."""
+        from ..uploads import without_picture
+
         if publication.published_at is None:
             publication = publication.model_copy(update={"published_at": utcnow()})
+        notes = [n for n in (without_picture(post), post.media.note if post.media else None) if n]
+        if notes:  # the post went without its picture, or its alt text: a person should know
+            publication = publication.model_copy(update={"warnings": [*publication.warnings, *notes]})
         post.publication = publication
         post.state = PostState.published
         post.last_error = None

@@ -4,6 +4,14 @@ Keys: url, title (required), channel, description, published, views, id, and tra
 notes (in Markdown the body is the transcript). No network at all, which is why the packaged
 sample (`path = "builtin:sample"`) is the default source: `postgen run --dry-run` works on a
 fresh machine.
+
+Timing, so posts can link to the moment they quote (any one of these):
+- a caption file: `captions: talk.vtt` (WebVTT or SubRip), or one named like the file or like
+  its `video: talk.mp4` (talk.vtt / talk.srt beside it); its text is then the transcript;
+- "[m:ss]" marks at the start of the transcript's lines ("[3:12] Now the part that matters...");
+- in YAML or JSON, `transcript` as a list of `{start: seconds, text: ...}`.
+`thumbnail` (a path beside the file, or an https URL) is the picture posts carry;
+`moment_url` ("{url}#t={seconds}") says how to link to a moment when `url` is not YouTube's.
 """
 
 from __future__ import annotations
@@ -75,8 +83,10 @@ def _front_matter(text: str, path: Path) -> dict[str, Any]:
     return data
 
 
-def to_video(data: dict[str, Any], path: Path) -> Video:
-    """Validate the fields of a video file into a Video (source `local`)."""
+def to_video(data: dict[str, Any], path: Path, base_dir: Path | None = None) -> Video:
+    """Validate the fields of a video file into a Video (source `local`). `base_dir` (postgen.toml's
+    folder) is what the thumbnail's path is kept relative to, so a run file made here publishes
+    from another checkout."""
     missing = [k for k in ("title", "url") if not str(data.get(k) or "").strip()]
     if missing:
         raise SourceError(f"local video {path}: missing {', '.join(missing)} (needed for the posts and their link)")
@@ -84,8 +94,11 @@ def to_video(data: dict[str, Any], path: Path) -> Video:
     vid = str(data.get("id") or "").strip() or _id_from(url, path)
     if not _SAFE_ID.fullmatch(vid):
         raise SourceError(f"local video {path}: id {vid!r} must be 1-64 characters of A-Z a-z 0-9 _ - (it names the run file)")
-    transcript = data.get("transcript") or data.get("notes")
+    transcript, cues = _timed_transcript(data, path)
     views = data.get("views")
+    moment_url = str(data["moment_url"]).strip() if data.get("moment_url") else None
+    if moment_url is not None and "{seconds}" not in moment_url:
+        raise SourceError(f"local video {path}: moment_url {moment_url!r} must contain {{seconds}} (e.g. \"{{url}}#t={{seconds}}\")")
     return Video(
         id=vid,
         url=url,
@@ -94,10 +107,87 @@ def to_video(data: dict[str, Any], path: Path) -> Video:
         published=_when(data.get("published"), path),
         duration=int(data["duration"]) if str(data.get("duration", "")).isdigit() else None,
         description=str(data.get("description") or "").strip(),
-        transcript=str(transcript).strip() if transcript else None,
+        transcript=transcript,
+        cues=cues,
         views=int(views) if str(views or "").isdigit() else None,
         source="local",
+        thumbnails=_thumbnails(data.get("thumbnail"), path, base_dir),
+        moment_url=moment_url,
     )
+
+
+def _timed_transcript(data: dict[str, Any], path: Path) -> tuple[str | None, list[tuple[int, int]] | None]:
+    """The transcript and, where the file gives timing, its cues (see the module's docstring)."""
+    from postgen.timing import from_segments, parse_captions, split_marks
+
+    captions = _caption_file(data, path)
+    if captions is not None:
+        try:
+            segments = parse_captions(captions.read_text(encoding="utf-8-sig"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SourceError(f"local video {path}: captions {captions} cannot be read ({exc})") from None
+        if not segments:
+            raise SourceError(f"local video {path}: {captions} holds no timed captions (WebVTT or SubRip expected)")
+        return from_segments(segments)
+    raw = data.get("transcript") or data.get("notes")
+    if isinstance(raw, list):
+        return from_segments(_listed(raw, path))
+    if not raw:
+        return None, None
+    text = str(raw).strip()
+    marked = split_marks(text)
+    if marked is None:
+        return text, None
+    return from_segments(marked, joiner="\n\n")
+
+
+def _listed(items: list[Any], path: Path) -> list[tuple[float, str]]:
+    out = []
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or "text" not in item or not isinstance(item.get("start"), (int, float)):
+            raise SourceError(f"local video {path}: transcript[{i}] must be {{start: seconds, text: ...}}")
+        out.append((float(item["start"]), str(item["text"])))
+    return out
+
+
+def _caption_file(data: dict[str, Any], path: Path) -> Path | None:
+    named = data.get("captions")
+    if named:
+        found = path.parent / str(named)
+        if not found.is_file():
+            raise SourceError(f"local video {path}: captions {found} not found")
+        return found
+    stems = [path.with_suffix("")]
+    if data.get("video"):
+        stems.append((path.parent / str(data["video"])).with_suffix(""))
+    for stem in stems:
+        for suffix in (".vtt", ".srt"):
+            candidate = stem.with_name(stem.name + suffix)
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def _thumbnails(value: Any, path: Path, base_dir: Path | None) -> list[str]:
+    """The picture as a source the publisher can read later: a URL as it is; a file next to a
+    packaged sample as builtin:<name>; another file relative to postgen.toml's folder."""
+    if not value:
+        return []
+    text = str(value).strip()
+    if text.startswith(("https://", "http://", "builtin:")):
+        return [text]
+    file = (path.parent / text).resolve()
+    if not file.is_file():
+        raise SourceError(f"local video {path}: thumbnail {file} not found")
+    packaged = builtin_path("builtin:sample").parent.resolve()
+    if file.parent == packaged:
+        return [f"builtin:{file.name}"]
+    if base_dir is not None:
+        try:
+            return [str(file.relative_to(Path(base_dir).resolve()))]
+        except ValueError:
+            pass
+    return [str(file)]
 
 
 def _id_from(url: str, path: Path) -> str:
@@ -156,7 +246,7 @@ class LocalSource(Source):
         files = self.files()
         for path in files:
             try:
-                video = to_video(read_video_file(path), path)
+                video = to_video(read_video_file(path), path, Path(self.base_dir))
             except SourceError as exc:
                 if len(files) == 1:
                     raise

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 from urllib.parse import parse_qs, urlsplit
 
 from postgen import hookimpl
+from postgen.media import youtube_thumbnails
 from postgen.models import Video
 from postgen.source import Candidate, Source, SourceError
 
@@ -148,6 +149,7 @@ class TranscriptResult:
     text: str | None
     language: str | None = None
     reason: str | None = None  # why there is none
+    cues: list[tuple[int, int]] | None = None  # where each caption starts (postgen.timing)
 
     @property
     def warning(self) -> str | None:
@@ -180,9 +182,11 @@ def transcript(vid: str, languages: Iterable[str], http: requests.Session | None
     except requests.RequestException as exc:
         why = f"the transcript request failed ({type(exc).__name__})"
     else:
-        text = " ".join(s.text.replace("\n", " ").strip() for s in fetched if s.text.strip())
+        from postgen.timing import from_segments
+
+        text, cues = from_segments((s.start, s.text) for s in fetched)
         if text:
-            return TranscriptResult(text=text, language=fetched.language_code)
+            return TranscriptResult(text=text, language=fetched.language_code, cues=cues)
         why = "the transcript is empty"
     return TranscriptResult(text=None, reason=f"no transcript for video {vid}: {why}")
 
@@ -228,8 +232,10 @@ def fetch_video(vid: str, *, source: str, languages: Iterable[str] = ("en",), re
         published=extra.published,
         description=extra.description,
         transcript=result.text,
+        cues=result.cues,
         views=extra.views,
         source=source,
+        thumbnails=youtube_thumbnails(vid),
     )
 
 

@@ -1,6 +1,7 @@
 """The Bluesky connector against cassettes in the AT Protocol's real shapes (lexicons
 com.atproto.server.createSession, com.atproto.repo.createRecord / uploadBlob / getRecord /
-listRecords, app.bsky.feed.post, app.bsky.richtext.facet, app.bsky.embed.external).
+listRecords, com.atproto.identity.resolveHandle, app.bsky.feed.post, app.bsky.feed.getPosts with
+app.bsky.feed.defs#postView, app.bsky.richtext.facet, app.bsky.embed.external).
 
 Request bodies are matched (conftest's json_body, which skips `createdAt`), so each cassette is
 also an assertion about exactly what the connector sends.
@@ -248,3 +249,85 @@ def test_check_bad_password(connector):
     health = connector.check()
     assert not health.ok
     assert health.messages[0].startswith("Bluesky answered 401 AuthenticationRequired: Invalid identifier or password")
+
+
+# --- metrics: engagement for `postgen metrics` (app.bsky.feed.getPosts) ---------------------------
+
+OURS = [f"at://{DID}/app.bsky.feed.post/3mzdc{c}x7kq2d2" for c in "234567abcdefghijklmnopqrst"]  # 26 posts
+BY_HAND = "https://bsky.app/profile/postgen-test.bsky.social/post/3mzfq7u2lnk2a"  # 'publish --resolve ... URL'
+OTHER_ACCOUNT = "https://bsky.app/profile/postgen-news.bsky.social/post/3mzgk5w2tbc2y"
+
+
+def counts(likes, reposts, replies, quotes, bookmarks):
+    return {"likeCount": likes, "repostCount": reposts, "replyCount": replies, "quoteCount": quotes, "bookmarkCount": bookmarks}
+
+
+@pytest.mark.vcr
+def test_metrics_in_batches_of_25(connector, vcr):
+    """28 posts: getPosts takes 25 uris, so two calls (25 + 3, their exact uris matched); a post
+    recorded by hand by its URL is asked for by its at-uri, our handle from the session, another
+    account's resolved once."""
+    from postgen import Engagement, Publication
+
+    ids = [*OURS, BY_HAND, OTHER_ACCOUNT, OURS[0]]  # the same post twice is asked for once
+    answers = connector.metrics([Publication(remote_id=i) for i in ids])
+    assert vcr.play_count == 4 and vcr.all_played  # login, resolveHandle, getPosts x 2
+    assert set(answers) == set(ids)
+    assert answers[OURS[7]] == Engagement(engagements=29, counts=counts(22, 3, 1, 1, 2))  # no views on Bluesky
+    assert answers[OURS[25]] == Engagement(engagements=76 + 1 + 1 + 1 + 0, counts=counts(76, 1, 1, 1, 0))  # second batch
+    assert answers[BY_HAND] == Engagement(engagements=54, counts=counts(40, 6, 5, 1, 2))
+    assert answers[OTHER_ACCOUNT].engagements == 16 and not any(a.deleted for a in answers.values())
+    assert connector.metrics_cost(28) == 0.0  # reads are free
+
+
+@pytest.mark.vcr
+def test_metrics_a_deleted_post(connector, vcr):
+    """A uri the AppView leaves out of its answer is a post that is gone: never asked again."""
+    from postgen import Engagement, Publication
+
+    answers = connector.metrics([Publication(remote_id=OURS[0]), Publication(remote_id=OURS[1])])
+    assert answers == {OURS[0]: Engagement(engagements=1, counts=counts(1, 0, 0, 0, 0)), OURS[1]: Engagement(deleted=True)}
+    assert vcr.play_count == 2
+
+
+@pytest.mark.vcr
+def test_metrics_rate_limited_before_anything_was_read(connector):
+    from postgen import Publication
+
+    with pytest.raises(PublishError) as raised:  # the pass defers the readings until RateLimit-Reset
+        connector.metrics([Publication(remote_id=OURS[0]), Publication(remote_id=OURS[1])])
+    assert (raised.value.kind, raised.value.status, raised.value.retry_at) == ("rate_limited", 429, 1795590000.0)
+
+
+@pytest.mark.vcr
+def test_metrics_rate_limited_after_the_first_batch(connector, vcr):
+    """What the first 25 answered is kept; the 26th carries the 429 and waits for the next pass."""
+    from postgen import Engagement, Publication
+
+    answers = connector.metrics([Publication(remote_id=i) for i in OURS])
+    assert vcr.play_count == 3
+    assert all(isinstance(answers[i], Engagement) for i in OURS[:25])
+    assert isinstance(answers[OURS[25]], PublishError) and answers[OURS[25]].kind == "rate_limited"
+    assert answers[OURS[25]].retry_at == 1795590000.0
+
+
+@pytest.mark.vcr
+def test_metrics_expired_token_is_reported(connector):
+    """Bluesky's answer refused the session: an auth error with its status, which `postgen
+    metrics` reports as failed (unlike keys not set, which it skips)."""
+    from postgen import Publication
+
+    with pytest.raises(PublishError) as raised:
+        connector.metrics([Publication(remote_id=OURS[0]), Publication(remote_id=OURS[1])])
+    assert (raised.value.kind, raised.value.status) == ("auth", 400) and "ExpiredToken" in raised.value.message
+
+
+def test_metrics_without_keys_says_so_before_any_call():
+    from postgen import Publication
+
+    from postgen_bluesky import BlueskyConnector
+
+    with pytest.raises(PublishError) as raised:
+        BlueskyConnector(env={}).metrics([Publication(remote_id=OURS[0])])
+    assert (raised.value.kind, raised.value.status) == ("auth", None) and "BLUESKY_HANDLE" in raised.value.message
+    assert BlueskyConnector(env={}).metrics([]) == {}

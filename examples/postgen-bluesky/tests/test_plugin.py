@@ -59,3 +59,59 @@ def test_no_secret_in_any_cassette():
             answer = interaction["response"]["body"]["string"]
             if isinstance(answer, str) and "accessJwt" in answer:
                 assert json.loads(answer)["accessJwt"] == json.loads(answer)["refreshJwt"] == "REDACTED", path
+
+
+CONFIG = """
+runs_dir = "runs"
+
+[[sources]]
+type = "local"
+path = "builtin:sample"
+
+[generator]
+name = "offline"
+
+[platforms]
+enabled = ["bluesky"]
+
+[schedule.slots]
+bluesky = ["12:00"]
+"""
+
+
+@pytest.mark.skipif(not installed(), reason="postgen-bluesky is not installed (pip install -e examples/postgen-bluesky)")
+@pytest.mark.vcr
+def test_postgen_metrics_saves_the_reading_in_the_run_file(isolated, env, monkeypatch, vcr):
+    """The whole path with the package installed: a run's two posts recorded published by their
+    URLs, and two days later `postgen metrics latest` reads both in one getPosts call and saves
+    each reading (24h) in the run file."""
+    from datetime import datetime, timedelta, timezone
+
+    import time_machine
+    from click.testing import CliRunner
+
+    from postgen import runfile
+    from postgen.cli import make_cli
+
+    def postgen(*args: str) -> str:
+        result = CliRunner().invoke(make_cli(), list(args), catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    (isolated / "postgen.toml").write_text(CONFIG, encoding="utf-8")
+    postgen("run", "--dry-run")
+    out = {"bluesky-naval": "3lbvx2k7ms22c", "bluesky-aida": "3lbxa4mtyfc2h"}
+    for post, rkey in out.items():
+        postgen("publish", "latest", "--resolve", post, "--as", "published", f"https://bsky.app/profile/{env['BLUESKY_HANDLE']}/post/{rkey}")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with time_machine.travel(datetime.now(timezone.utc) + timedelta(days=2)):
+        shown = postgen("metrics", "latest")
+    assert vcr.play_count == 2  # login, one getPosts for both
+    assert "READ" in shown and "38 engagements" in shown and "11 engagements" in shown
+    run = runfile.load(runfile.list_runs(isolated / "runs")[0])
+    [naval] = run.post("bluesky-naval").metrics
+    assert (naval.age, naval.engagements, naval.impressions) == ("24h", 38, None)
+    assert naval.counts == {"likeCount": 23, "repostCount": 6, "replyCount": 4, "quoteCount": 2, "bookmarkCount": 3}
+    assert run.post("bluesky-aida").metrics[0].engagements == 11
+    assert all(not p.metrics for p in run.posts if p.id not in out)  # the others were never published

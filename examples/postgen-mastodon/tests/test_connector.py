@@ -221,3 +221,26 @@ def test_a_failed_reply_is_recorded_not_raised(post):
     [reply] = publication.follow_ups
     assert (reply.kind, reply.state, reply.error_kind) == ("reply", "failed", "auth")
     assert "MASTODON_ACCESS_TOKEN" in reply.error
+
+
+# --- metrics: engagement for `postgen metrics` --------------------------------------------------
+
+
+@pytest.mark.vcr
+def test_metrics_favourites_boosts_replies(connector, vcr):
+    from postgen import Engagement, Publication
+
+    answers = connector.metrics([Publication(remote_id="113529000000000101"), Publication(remote_id="113529000000000777")])
+    assert answers["113529000000000101"] == Engagement(
+        engagements=33, counts={"favourites_count": 23, "reblogs_count": 6, "replies_count": 4})  # no views on Mastodon
+    assert answers["113529000000000777"] == Engagement(deleted=True)  # left out of the batch, then a 404 alone
+    assert vcr.play_count == 2
+
+
+@pytest.mark.vcr
+def test_metrics_rate_limited(connector):
+    from postgen import Publication
+
+    with pytest.raises(PublishError) as raised:
+        connector.metrics([Publication(remote_id="113529000000000101"), Publication(remote_id="113529000000000777")])
+    assert raised.value.kind == "rate_limited" and raised.value.retry_at is not None

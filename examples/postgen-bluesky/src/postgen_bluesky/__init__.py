@@ -3,7 +3,8 @@
 Login with an app password (com.atproto.server.createSession); each post is an
 app.bsky.feed.post record with link and hashtag facets (UTF-8 byte offsets) and, when it carries
 the video link, an app.bsky.embed.external card with a thumbnail blob; the link follows as a reply
-whose refs name the post's uri and cid (kept in `Publication.data`). `requests` and the grapheme
+whose refs name the post's uri and cid (kept in `Publication.data`). Engagement for `postgen
+metrics` comes from app.bsky.feed.getPosts, 25 posts a call. `requests` and the grapheme
 tables are imported inside the methods, so `postgen --help` stays fast.
 """
 
@@ -17,6 +18,7 @@ from pydantic import Field
 from postgen import (
     Connector,
     ConnectorOptions,
+    Engagement,
     FollowUp,
     Health,
     Post,
@@ -32,6 +34,8 @@ from . import richtext
 __version__ = "0.1.0"
 
 POST = "app.bsky.feed.post"
+GET_POSTS_BATCH = 25  # uris per app.bsky.feed.getPosts (the lexicon's maxLength)
+COUNTS = ("likeCount", "repostCount", "replyCount", "quoteCount", "bookmarkCount")  # postView's, summed as engagements
 
 
 # [docs:start register]
@@ -220,6 +224,56 @@ class BlueskyConnector(Connector):
             if value.get("reply", {}).get("parent", {}).get("uri") == publication.remote_id and value.get("text") == post.link:
                 return FollowUp(kind="reply", remote_id=item["uri"], url=self._url(client, item["uri"]), at=value.get("createdAt"))
         return None
+
+    # --- engagement ------------------------------------------------------------------------------
+
+    def metrics(self, publications: list[Publication]) -> dict[str, Engagement | PublishError]:
+        """Likes + reposts + replies + quotes + bookmarks (`postgen metrics`), from
+        app.bsky.feed.getPosts, 25 uris a request, asked of the account's PDS (which passes
+        app.bsky.* reads to the AppView). Bluesky shows no view counts and reads are free (no
+        `metrics_cost`). A uri left out of the answer is a post that is gone (deleted, taken down)."""
+        ids = list(dict.fromkeys(p.remote_id for p in publications))
+        out: dict[str, Engagement | PublishError] = {}
+        if not ids:
+            return out
+        client = self.client()
+        asking: dict[str, list[str]] = {}  # at-uri -> the remote ids that name it
+        dids = {client.login()["handle"].lower(): client.did}  # a refused password or a 429 on login raises here
+        for remote_id in ids:
+            try:
+                asking.setdefault(self._at_uri(client, remote_id, dids), []).append(remote_id)
+            except PublishError as exc:  # that post alone cannot be asked for
+                out[remote_id] = exc
+        uris = list(asking)
+        for start in range(0, len(uris), GET_POSTS_BATCH):
+            batch = uris[start:start + GET_POSTS_BATCH]
+            try:
+                found = client.call("GET", "app.bsky.feed.getPosts", params={"uris": batch})["posts"]
+            except PublishError as exc:
+                if not any(isinstance(a, Engagement) for a in out.values()):
+                    raise
+                out.update((i, exc) for uri in uris[start:] for i in asking[uri])  # read so far is kept; the rest wait
+                break
+            views = {view["uri"]: view for view in found}
+            for uri in batch:
+                if (view := views.get(uri)) is None:
+                    answer = Engagement(deleted=True)
+                else:
+                    counts = {k: view[k] for k in COUNTS if isinstance(view.get(k), int)}
+                    answer = Engagement(engagements=sum(counts.values()), counts=counts)
+                out.update((i, answer) for i in asking[uri])
+        return out
+
+    def _at_uri(self, client: Any, remote_id: str, dids: dict[str, str]) -> str:
+        """The post's at-uri with its DID, as getPosts wants it. A post recorded by hand has its
+        bsky.app URL, which may name the account by handle: `dids` knows ours, and
+        com.atproto.identity.resolveHandle any other (once each)."""
+        repo, rkey = _repo_and_rkey(remote_id)
+        if not repo.startswith("did:"):
+            if repo.lower() not in dids:
+                dids[repo.lower()] = client.call("GET", "com.atproto.identity.resolveHandle", params={"handle": repo})["did"]
+            repo = dids[repo.lower()]
+        return f"at://{repo}/{POST}/{rkey}"
 
     def check(self) -> Health:
         health = super().check()  # names the missing env vars
