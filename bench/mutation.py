@@ -3,6 +3,7 @@
     python bench/mutation.py run [--module M ...] [--sample N] [--seed S] [--jobs J] [--batch B]
     python bench/mutation.py rerun [--module M ...]        # the survivors again, after new tests
     python bench/mutation.py report [--survivors]          # per-module figures (and the survivors)
+    python bench/mutation.py list [--module M] [--sample N]  # sampled mutants not yet killed
 
 mutmut 3 (PyPI) does the work: it mutates each function, selects per mutant the tests that
 called that function in one instrumented run, and runs only those, in forked workers. It names
@@ -128,6 +129,14 @@ def generate() -> None:
             "copy_src_dir(); copy_also_copy_files(); create_mutants(1)")
     subprocess.run(["nice", "-n", "19", sys.executable, "-c", code], cwd=STAGE, check=True,
                    stdout=subprocess.DEVNULL)
+    # mutmut copies the package's other files (the bundled sample, templates) only once; bring
+    # them up to date, or the tests read last week's sample.
+    for path in (STAGE / "src").rglob("*"):
+        if path.is_file() and path.suffix != ".py" and "__pycache__" not in path.parts:
+            dest = STAGE / "mutants" / path.relative_to(STAGE)
+            if not dest.exists() or not filecmp.cmp(path, dest, shallow=False):
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, dest)
 
 
 def results(durations: dict[str, float] | None = None) -> dict[str, dict[str, int | None]]:
@@ -147,7 +156,7 @@ def selected(by_module, modules, sample: int, seed: int) -> dict[str, list[str]]
     """The mutants to judge per module: all of them, or a fixed-seed sample of `sample`."""
     chosen = {}
     for module, codes in by_module.items():
-        if modules and not any(module == m or module.endswith("." + m) for m in modules):
+        if modules and not any(f".{m}." in f".{module}." for m in modules):  # ledger: each ledger module
             continue
         names = sorted(codes)
         if sample and len(names) > sample:
@@ -193,10 +202,15 @@ def _function_lines(path: Path) -> dict[str, int]:
 
 def describe(names: list[str]) -> list[tuple[str, int, str, str]]:
     """(module, line, original line, mutated line) of each mutant, from mutmut's own diff."""
-    code = ("import json, sys; from mutmut.mutation.diff_apply import find_mutant, get_diff_for_mutant;"
-            "print(json.dumps({n: get_diff_for_mutant(n, path=find_mutant(n).path) for n in sys.argv[1:]}))")
-    diffs = json.loads(subprocess.run([sys.executable, "-c", code, *names], cwd=STAGE, check=True,
-                                      capture_output=True, text=True).stdout)
+    code = ("import json, sys\nfrom mutmut.mutation.diff_apply import find_mutant, get_diff_for_mutant\n"
+            "def diff(n):\n"
+            "    try: return get_diff_for_mutant(n, path=find_mutant(n).path)\n"
+            "    except Exception as e: return ''\n"
+            "print(json.dumps({n: diff(n) for n in sys.argv[1:]}))")
+    proc = subprocess.run([sys.executable, "-c", code, *names], cwd=STAGE, capture_output=True, text=True)
+    if proc.returncode:
+        sys.exit(f"mutmut could not show the mutants: {proc.stderr.strip().splitlines()[-1:]}")
+    diffs = json.loads(proc.stdout.strip().splitlines()[-1])
     out = []
     lines_by_file: dict[Path, dict[str, int]] = {}
     for name in names:
@@ -250,11 +264,21 @@ def report(args) -> None:
             print(f"{module}:{line}\t{before}\t->\t{after}")
 
 
+def listing(args) -> None:
+    """Each sampled mutant not known killed, with its line: a worklist for writing tests."""
+    by_module = results()
+    chosen = selected(by_module, args.module, args.sample, args.seed)
+    names = [n for ns in chosen.values() for n in ns if by_module[module_of(n)][n] not in KILLED]
+    for (module, line, before, after), name in zip(describe(names), names):
+        state = "not run" if by_module[module][name] in NOT_RUN else "survived"
+        print(f"{name}\t{state}\t{module}:{line}\t{before}\t->\t{after}")
+
+
 def main() -> None:
     if sys.argv[1:2] == ["_mutmut"]:
         return _patched_mutmut(sys.argv[2:])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=("run", "rerun", "report"))
+    parser.add_argument("command", choices=("run", "rerun", "report", "list"))
     parser.add_argument("--module", action="append", help="e.g. ledger.send, connectors.x, runfile")
     parser.add_argument("--sample", type=int, default=0, help="at most N mutants per module (0: all)")
     parser.add_argument("--seed", type=int, default=11)
@@ -264,7 +288,7 @@ def main() -> None:
     args = parser.parse_args()
     args.rerun = args.command == "rerun"
     STAGE.mkdir(exist_ok=True)
-    report(args) if args.command == "report" else run(args)
+    {"report": report, "list": listing}.get(args.command, run)(args)
 
 
 if __name__ == "__main__":

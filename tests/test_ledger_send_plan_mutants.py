@@ -658,3 +658,16 @@ def test_a_cut_off_link_comment_that_is_not_there_is_journalled_not_found_then_s
     assert o.status == "published" and len(x.comments) == 1
     assert journal(path, "x-hormozi")[-3:] == [("outcome", "follow_up", "not_found"), ("intent", "follow_up", "intent"),
                                                ("outcome", "follow_up", "published")]
+
+
+def test_the_real_wait_sleeps_for_the_seconds_it_is_given(monkeypatch):
+    """Every other test replaces postgen.ledger.sleep; this one checks the real one passes the
+    seconds on to time.sleep (a rate-limit wait in production goes through it)."""
+    import time
+
+    import postgen.ledger
+
+    slept = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    postgen.ledger.sleep(2.5)
+    assert slept == [2.5]
