@@ -120,8 +120,8 @@ def nothing_sent(exc: BaseException) -> bool:
     todo: list[Any] = [exc]
     while todo:
         err = todo.pop()
-        if err is None or id(err) in seen:
-            continue
+        if not isinstance(err, BaseException) or id(err) in seen:
+            continue  # None, or ssl.SSLError's `reason`, which is a string
         seen.add(id(err))
         if isinstance(err, (ProtocolError, ReadTimeoutError)):
             return False  # the connection was up: bytes may have gone out
