@@ -203,11 +203,30 @@ def _redact(text: str, table: tuple[tuple[str, str], ...]) -> str:
     for value, name in table:
         if value[:PARTIAL_MIN] in text:
             text = _replace_value(text, value, f"<{name}>")
-    for pattern, replacement in _SHAPES:
-        text = pattern.sub(replacement, text)
-    text = _SCHEME_TOKEN.sub(_scheme_token, text)
-    text = KEY_SHAPES.sub(REDACTED, text)
-    return _PATH_TOKENS.sub(rf"\1{REDACTED}", text)
+    lowered = text.lower()
+    for (pattern, replacement), needs in zip(_PASSES, _NEEDS):
+        if any(word in lowered for word in needs):
+            text = pattern.sub(replacement, text)
+    return text
+
+
+# What each pattern cannot match without (lower case): a pattern runs only where one is in the text.
+# A regex costs tens of nanoseconds a character, a substring test far less, and most text printed
+# (`status --json` over 1,000 runs: 4.6 MB) holds none of them.
+_WORDS = ("token", "key", "secret", "password", "passwd", "pwd", "signature", "sig", "auth", "credential",
+          "credentials", "sessionid", "session_id")
+_PASSES: list[tuple[re.Pattern[str], Any]] = [*_SHAPES, (_SCHEME_TOKEN, _scheme_token), (KEY_SHAPES, REDACTED),
+                                              (_PATH_TOKENS, rf"\1{REDACTED}")]
+_NEEDS: list[tuple[str, ...]] = [
+    ("@",),  # scheme://user:password@host
+    (*(w + "=" for w in _WORDS), "code="),  # a field name right before its "="
+    tuple(w + q for w in _WORDS for q in "\"'\\"),  # a quoted field name: its closing quote or an escape
+    ("authorization", "api-key", "auth-token", "access-token", "subscription-key", "cookie"),
+    ("bearer", "basic", "token"),
+    ("sk-", "sk_", "rk_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "xapp-", "akia",
+     "asia", "aiza", "hf_", "npm_", "pypi-", "eyj", ":aa", "-----begin"),
+    ("hooks.slack.com/", "discord"),
+]
 
 
 def _replace_value(text: str, value: str, label: str) -> str:

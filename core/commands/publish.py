@@ -125,7 +125,8 @@ def _dry_run(app: AppContext, plan, unreadable, as_json: bool, hints: list[str] 
     pass_cost, run_costs, connectors = 0.0, {}, {}
     for _path, run, posts, skipped in plan:
         carried: set[str] = set()
-        run_costs[run.id] = _run_cost(app, run, connectors)
+        if posts or skipped:  # a run this pass touches (not the hundreds --due only looked at)
+            run_costs[run.id] = _run_cost(app, run, connectors)
         for post in posts:
             row = {"run": run.id, "post": post.id, "platform": post.platform, "state": post.state.value}
             try:
