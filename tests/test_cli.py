@@ -93,3 +93,17 @@ def test_status_reports_an_unreadable_entry_instead_of_crashing(cli):
     result = cli("status")
     assert result.exit_code == 2
     assert "odd.md: UNREADABLE" in result.output and "cannot read it" in result.output
+
+
+def test_status_json_is_one_post_to_a_line_and_the_same_data():
+    from postgen.commands.core import _json_by_post
+
+    runs = [{"file": "runs/a.md", "id": "a", "video": "Ünïcode", "posts": [{"id": "x-naval", "state": "ready"},
+                                                                          {"id": "x-aida", "state": "failed"}]},
+            {"file": "runs/b.md", "id": "b", "video": "no posts", "posts": []},
+            {"file": "runs/c.md", "error": "not a run file"}]
+    text = _json_by_post(runs)
+    assert json.loads(text) == runs
+    assert '    {"id": "x-naval", "state": "ready"},\n    {"id": "x-aida", "state": "failed"}\n' in text
+    assert "Ünïcode" in text
+    assert json.loads(_json_by_post([])) == []

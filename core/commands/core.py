@@ -110,6 +110,23 @@ def _refuse_to_forget_publications(target: Path) -> None:
         )
 
 
+def _json_by_post(runs: list[dict]) -> str:
+    """The runs as JSON, one post to a line: json's indented output is written in pure Python
+    and took 0.4 s over 1,000 runs; each line here comes from its C encoder."""
+    def one(item: dict) -> str:
+        return json.dumps(item, ensure_ascii=False)
+
+    blocks = []
+    for run in runs:
+        if "posts" not in run:  # a run file that could not be read: its error
+            blocks.append(f"  {one(run)}")
+            continue
+        head = one({k: v for k, v in run.items() if k != "posts"})[:-1]
+        posts = ",\n".join(f"    {one(post)}" for post in run["posts"])
+        blocks.append(f'  {head}, "posts": [\n{posts}\n  ]}}' if posts else f'  {head}, "posts": []}}')
+    return "[\n" + ",\n".join(blocks) + "\n]" if blocks else "[]"
+
+
 def _load_all(runs_dir: Path):
     """Every run as the ledger sees it (brought up to its journal, which knows what was sent)."""
     from postgen import runfile
@@ -166,7 +183,7 @@ def status(app: AppContext, as_json: bool) -> None:
                     for p in run.posts
                 ],
             })
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        click.echo(_json_by_post(data))
     else:
         if not runs:
             click.echo(f"no runs in {app.runs_path} yet: try 'postgen run --dry-run'")
