@@ -152,13 +152,19 @@ def results(durations: dict[str, float] | None = None) -> dict[str, dict[str, in
     return by_module
 
 
-def selected(by_module, modules, sample: int, seed: int) -> dict[str, list[str]]:
-    """The mutants to judge per module: all of them, or a fixed-seed sample of `sample`."""
+def selected(by_module, modules, sample: int, seed: int, exclude: str | None = None) -> dict[str, list[str]]:
+    """The mutants to judge per module: all of them, or a fixed-seed sample of `sample`; with
+    `exclude` ("SEED:N"), drawn from those the sample of N with that seed did not take (a held-out
+    sample, for mutants nobody wrote tests against)."""
     chosen = {}
+    left_out = set()
+    if exclude:
+        old_seed, old_sample = (int(x) for x in exclude.split(":"))
+        left_out = {n for names in selected(by_module, modules, old_sample, old_seed).values() for n in names}
     for module, codes in by_module.items():
         if modules and not any(f".{m}." in f".{module}." for m in modules):  # ledger: each ledger module
             continue
-        names = sorted(codes)
+        names = sorted(set(codes) - left_out)
         if sample and len(names) > sample:
             names = sorted(random.Random(f"{seed}:{module}").sample(names, sample))
         chosen[module] = names
@@ -169,7 +175,7 @@ def run(args) -> None:
     stage()
     generate()
     by_module = results()
-    chosen = selected(by_module, args.module, args.sample, args.seed)
+    chosen = selected(by_module, args.module, args.sample, args.seed, args.exclude)
     todo = [n for names in chosen.values() for n in names if by_module[module_of(n)][n] in NOT_RUN]
     if args.rerun:
         todo = [n for names in chosen.values() for n in names
@@ -243,7 +249,7 @@ def describe(names: list[str]) -> list[tuple[str, int, str, str]]:
 def report(args) -> None:
     durations: dict[str, float] = {}
     by_module = results(durations)
-    chosen = selected(by_module, getattr(args, "module", None), args.sample, args.seed)
+    chosen = selected(by_module, getattr(args, "module", None), args.sample, args.seed, args.exclude)
     print("| module | mutants | judged | killed | survived | no tests | killed % | worker time |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     survivors = []
@@ -267,7 +273,7 @@ def report(args) -> None:
 def listing(args) -> None:
     """Each sampled mutant not known killed, with its line: a worklist for writing tests."""
     by_module = results()
-    chosen = selected(by_module, args.module, args.sample, args.seed)
+    chosen = selected(by_module, args.module, args.sample, args.seed, args.exclude)
     names = [n for ns in chosen.values() for n in ns if by_module[module_of(n)][n] not in KILLED]
     for (module, line, before, after), name in zip(describe(names), names):
         state = "not run" if by_module[module][name] in NOT_RUN else "survived"
@@ -282,6 +288,7 @@ def main() -> None:
     parser.add_argument("--module", action="append", help="e.g. ledger.send, connectors.x, runfile")
     parser.add_argument("--sample", type=int, default=0, help="at most N mutants per module (0: all)")
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--exclude", metavar="SEED:N", help="leave out the sample of N that SEED draws (held out)")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--survivors", action="store_true")

@@ -250,3 +250,8 @@ def test_a_tls_failure_is_a_network_error_not_a_crash():
 
     failed = requests.exceptions.SSLError(MaxRetryError(None, "/", SSLError(CertError("certificate verify failed"))))
     assert common.network_error("Pinboard", failed).kind == "transient"
+
+
+def test_a_display_copy_cut_with_a_space_before_the_ellipsis_still_matches():
+    # The copy is cut at a word and shows " …": the space is the platform's, not the post's.
+    assert common.readback_warning("LinkedIn", "We shipped it, finally. More soon.", "We shipped it …") is None

@@ -524,3 +524,37 @@ def test_only_an_integer_count_is_a_reading(monkeypatch):
     assert [r.url.split("&queryType=")[1] for r in fake.requests] == [
         "IMPRESSION&aggregation=TOTAL", "REACTION&aggregation=TOTAL", "COMMENT&aggregation=TOTAL", "RESHARE&aggregation=TOTAL"]
     assert "entity=(share:urn%3Ali%3Ashare%3A7265000000000000001)" in fake.requests[0].url
+
+
+# --------------------------------------------------------------------------- held-out sample (seed 12)
+
+
+def test_style_is_the_exact_prompt_for_each_link_policy():
+    rules = ('LinkedIn. Up to 3000 characters; the first two lines show before "see more", so the hook goes there. '
+             "Plain text: markdown is not rendered (no **bold**, no # headings, no [text](url)). "
+             "Line breaks and emoji are fine. 3-5 #hashtags at the end at most.")
+    assert _connector().style() == rules + " The video link goes in the first comment, not the post."
+    assert _connector(link_policy="inline").style() == rules
+
+
+def test_preview_notes_say_the_version_escaping_and_that_a_comment_may_be_refused():
+    assert _connector().preview(_post()).notes == [
+        "LinkedIn-Version 202610; reserved characters are backslash-escaped in what is sent",
+        "comments through the API may be refused for personal accounts; a refusal is recorded, the post stays"]
+
+
+def test_a_member_is_told_exactly_why_and_where_to_look_for_their_post():
+    with pytest.raises(PublishError) as info:
+        _connector().find_existing(_post())
+    assert info.value.kind == "unknown"
+    assert info.value.message == ("LinkedIn does not let apps read a member's own posts (r_member_social is for approved "
+                                  "partners): look at https://www.linkedin.com/in/me/recent-activity/all/ and record "
+                                  "or retry by hand")
+
+
+def test_a_lookup_answer_that_is_not_json_leaves_the_post_unknown(monkeypatch):
+    FakeLinkedIn(monkeypatch, {"GET /rest/posts": [(200, b"<html>gateway</html>")]})
+    with pytest.raises(PublishError) as info:
+        _connector(author=ORG).find_existing(_post())
+    assert info.value.kind == "unknown"
+    assert info.value.message == "cannot tell whether linkedin-naval is on LinkedIn: its answer was not JSON"

@@ -343,3 +343,19 @@ def test_metrics_count_score_and_comments_and_never_a_negative_score(monkeypatch
     assert answers["b2"] == Engagement(engagements=2, counts={"score": -4, "upvote_ratio": 0.2, "num_comments": 2})
     assert answers["c3"] == Engagement(engagements=5, counts={"score": 5})
     assert answers["d4"] == Engagement(deleted=True)
+
+
+# --------------------------------------------------------------------------- held-out sample (seed 12)
+
+
+def test_style_of_a_link_post_is_the_exact_prompt():
+    assert _connector(post_as="link").style() == (
+        "Reddit link post (it links to the video) in r/postgen_test. A title (1-300 characters, no clickbait, "
+        "no emoji spam) and a body (markdown is rendered; at most 40000 characters). Write like a community member "
+        "sharing something useful, not an ad: give the substance in the post itself.")
+
+
+def test_preview_is_labelled_with_the_platform_and_post():
+    preview = _connector().preview(_post())
+    assert (preview.platform, preview.post_id) == ("reddit", "reddit-naval")
+    assert preview.parts[0] == {"kind": "post", "subreddit": "postgen_test", "title": "How networks learn", "text": "Body"}

@@ -1,7 +1,8 @@
 """Run-file behaviour that mutation testing (bench/mutation.py) found unchecked: what the errors
 say about files that cannot be read, how a run reference is resolved and which files count as
-runs, how the generator's own text and non-ASCII values are stored, that a write failure names
-the run file, and that reading and writing still work without libyaml or flock."""
+runs, how the generator's own text, non-ASCII values and a title's trailing spaces are stored,
+that a write failure names the run file, and that reading and writing still work without libyaml
+or flock."""
 
 from __future__ import annotations
 
@@ -398,3 +399,45 @@ def test_a_reference_nothing_matches_says_so_without_a_hint(tmp_path):
     with pytest.raises(runfile.RunFileError) as info:
         runfile.resolve(tmp_path, "nope")
     assert str(info.value) == f"{tmp_path}: no such run 'nope'. 'postgen status' lists runs."
+
+
+# --------------------------------------------------------------------------- held-out sample (seed 12)
+
+
+def test_a_run_file_that_is_not_there_is_named_and_said_missing(tmp_path):
+    path = tmp_path / "2026-11-24-abcdefghijk.md"
+    with pytest.raises(runfile.RunFileError) as info:
+        runfile.load(path)
+    assert info.value.path == path and info.value.line is None
+    assert str(info.value) == f"{path}: no such run file"
+
+
+def test_a_state_block_nested_too_deeply_points_at_line_2():
+    text = runfile.render(_run()).replace('"generator": ""', '"generator": ' + "[" * 100_000 + "]" * 100_000)
+    with pytest.raises(runfile.RunFileError) as info:
+        runfile.parse(text, "r.md")
+    assert info.value.line == 2
+    assert str(info.value) == "r.md:2: state block is nested too deeply to read; restore it from git (git log -p FILE)"
+
+
+def test_a_title_keeps_its_trailing_spaces_and_tabs():
+    run = _run()
+    run.posts.append(Post(id="reddit-aida", platform="reddit", framework="aida", title="A title \t", body="Body."))
+    post = runfile.parse(runfile.render(run)).post("reddit-aida")
+    assert (post.title, post.body) == ("A title \t", "Body.")
+
+
+def test_a_folder_given_as_the_reference_says_to_name_a_run(tmp_path):
+    folder = tmp_path / "some-folder"
+    folder.mkdir()
+    with pytest.raises(runfile.RunFileError) as info:
+        runfile.resolve(tmp_path, str(folder))
+    assert str(info.value) == f"{folder}: is a folder, not a run file; name a run (its id or file), or 'latest'"
+
+
+def test_a_reference_too_long_to_be_a_path_is_looked_up_as_a_run(tmp_path):
+    (tmp_path / "2026-11-24-abcdefghijk.md").write_text("x", encoding="utf-8")
+    ref = "x" * 5000  # the system refuses it as a file name (ENAMETOOLONG)
+    with pytest.raises(runfile.RunFileError) as info:
+        runfile.resolve(tmp_path, ref)
+    assert str(info.value) == f"{tmp_path}: no such run {ref!r}. 'postgen status' lists runs."

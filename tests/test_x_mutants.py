@@ -257,7 +257,9 @@ def test_thread_parts_and_the_link_reply_are_recorded_with_where_and_when(monkey
     fake = FakeX(monkeypatch)
     connector = XConnector(XOptions(long_posts="thread"), env=KEYS)
     post = _post(("One sentence here. " * 20).strip())
-    publication = connector.publish_follow_up(post, connector.publish(post))
+    published = connector.publish(post)
+    assert published.published_at is not None  # the connector says when, not only the ledger
+    publication = connector.publish_follow_up(post, published)
     kinds = [(f.kind, f.state) for f in publication.follow_ups]
     assert kinds == [("thread", "published"), ("reply", "published")]
     for follow in publication.follow_ups:
