@@ -2,7 +2,8 @@
 Publisher and the fake platforms of ledger_fakes: the stale-copy lookup that cannot answer, the
 journal's record of how each outcome was learned, the messages that say what happens next, and
 what another publisher's line or a person's decision changes. Also, directly: what a journal line
-holds when read back from disk (torn lines, sequence, cost, UTC time), which journal lines bring a
+holds when read back from disk (torn lines, sequence, cost, UTC time), the journal file's
+permissions, `.gitattributes` read as UTF-8 on any locale, which journal lines bring a
 stale run file forward and which leave it, the day's spend, the exit code a scheduler reads, the
 reconciling rules (retry steps, follow-up work, remote ids) and the exact messages and records of
 `--resolve`."""
@@ -1108,3 +1109,34 @@ def test_a_failed_follow_up_settled_as_retry_is_sent_again_and_as_skip_never(tmp
     post = ledger.resolve_follow_up(path, "x-hormozi", "skip")
     assert [f.state for f in post.publication.follow_ups] == ["published", "skipped"] and post.follow_up_pending is False
     assert results(path, "x-hormozi") == ["follow_up_skip"]
+
+
+# --------------------------------------------------------------------------- held-out sample (seed 12)
+
+
+def test_gitattributes_is_read_as_utf8_whatever_the_machines_locale(tmp_path, monkeypatch):
+    import io
+
+    from postgen.ledger.journal import ensure_attributes
+
+    before = "# Zoë's pictures\n*.png binary\n"
+    (tmp_path / ".gitattributes").write_bytes(before.encode("utf-8"))
+    real = io.text_encoding
+    # A machine whose locale is Latin-1 (Windows' cp1252 behaves alike): only an explicit UTF-8 reads this right.
+    monkeypatch.setattr(io, "text_encoding", lambda encoding, stacklevel=2: "latin-1" if encoding is None else real(encoding))
+    ensure_attributes(tmp_path)
+    assert (tmp_path / ".gitattributes").read_bytes().decode("utf-8") == (
+        before + "# postgen: journals are append-only; a merge keeps both sides' lines\nledger/*.jsonl merge=union\n")
+
+
+def test_a_new_journal_file_is_not_executable(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        path = make_run(tmp_path, [("x", "hormozi")], link=None)
+        publisher({"x": FakePlatform("x")}).publish_run(path)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "ledger" / f"{path.stem}.jsonl").stat().st_mode) == 0o644

@@ -1,8 +1,8 @@
 """What a pass decides (ledger.plan) and how the Publisher records and reports it (ledger.send),
 pinned where mutation testing (bench/mutation.py) found it unchecked: which posts `select` takes
 up or skips and with what words, the burst rule's moved posts, the "once" link, the daily spend
-cap at its edge, the counts `postgen pending` reports, and the outcomes and journal lines the
-Publisher writes."""
+cap at its edge, the counts `postgen pending` reports (past an unreadable run), and the outcomes,
+events and journal lines the Publisher writes."""
 
 from __future__ import annotations
 
@@ -671,3 +671,89 @@ def test_the_real_wait_sleeps_for_the_seconds_it_is_given(monkeypatch):
     monkeypatch.setattr(time, "sleep", slept.append)
     postgen.ledger.sleep(2.5)
     assert slept == [2.5]
+
+
+# --------------------------------------------------------------------------- held-out sample (seed 12)
+
+
+def test_reschedule_late_for_named_posts_moves_only_those(tmp_path):
+    config = parse_config({"publish": {"max_lateness_minutes": 60}})
+    old, new = NOW - timedelta(minutes=90), datetime(2026, 11, 3, 9, 0, tzinfo=timezone.utc)
+    named, other = post(framework="hormozi", scheduled_at=old), post(framework="naval", scheduled_at=old)
+    [o] = plan.reschedule_late(run_of(named, other), now=NOW, config=config, book=Book(None, [new]), post_ids=[named.id])
+    assert (o.post_id, o.until) == (named.id, new)
+    assert (named.scheduled_at, other.scheduled_at) == (new, old)
+
+
+def test_pending_reads_every_run_after_one_it_cannot_read(tmp_path, monkeypatch):
+    config, path = _pending(tmp_path, monkeypatch, {"max_lateness_minutes": 100000}, [("x", "hormozi")],
+                            scheduled_at=NOW - timedelta(minutes=5))
+    (tmp_path / "2000-01-01-broken.md").write_text("not a run file\n")  # sorts before the good run
+    counts = plan.pending(config, NOW)
+    assert (counts["due"], counts["waiting"], len(counts["unreadable"])) == (1, 1, 1)
+
+
+class LandsThenTimesOut(FakeConnector):
+    """The platform takes the first post, then the call times out before the answer arrives."""
+
+    def publish(self, post):
+        publication = super().publish(post)
+        if self.platform.create_calls == 1:
+            raise err("unknown", "read timed out")
+        return publication
+
+
+def test_a_post_found_after_a_timeout_is_journalled_as_found(tmp_path):
+    path = make_run(tmp_path, [("x", "hormozi")], link=None)
+    x = FakePlatform("x")
+    [o] = publisher({"x": x}, connector=LandsThenTimesOut).publish_run(path)
+    assert (o.status, o.url) == ("published", x.url_of("x-hormozi")) and x.copies("x-hormozi") == 1
+    assert [r for _, _, r in journal(path, "x-hormozi")] == ["intent", "found"]
+
+
+def test_a_timeout_on_a_platform_that_takes_copies_names_the_run_in_its_outcome(tmp_path):
+    path = make_run(tmp_path, [("reddit", "hormozi")], link=None)
+    reddit = FakePlatform("reddit")
+    reddit.errors = [err("unknown", "read timed out")]
+    [o] = publisher({"reddit": reddit}).publish_run(path)
+    assert (o.run_id, o.post_id, o.status) == (runfile.load(path).id, "reddit-hormozi", "deferred")
+
+
+class TwoProblems(FakeConnector):
+    def validate(self, post):
+        from postgen.models import Problem
+
+        return [Problem(severity="error", code="too_long", message="400 of 280 characters"),
+                Problem(severity="error", code="no_link", message="the link is missing")]
+
+
+def test_every_error_a_check_finds_is_listed_in_the_failed_outcome(tmp_path):
+    path = make_run(tmp_path, [("x", "hormozi")], link=None)
+    x = FakePlatform("x")
+    [o] = publisher({"x": x}, connector=TwoProblems).publish_run(path)
+    assert (o.status, o.reason) == ("failed", "not sent: 400 of 280 characters; the link is missing")
+    assert runfile.load(path).post("x-hormozi").last_error == "400 of 280 characters; the link is missing"
+    assert x.create_calls == 0
+
+
+def test_each_outcome_is_announced_as_it_happens(tmp_path):
+    path = make_run(tmp_path, [("x", "hormozi"), ("x", "naval")], link=None)
+    x = FakePlatform("x")
+    fired = []
+    outcomes = ledger.Publisher(parse_config({}), connector_for=lambda name: FakeConnector(name, x),
+                                sleep=lambda s: None, fire=fired.append).publish_run(path)
+    assert fired == outcomes and [o.post_id for o in fired] == ["x-hormozi", "x-naval"]
+
+
+def test_posts_held_back_by_a_ledger_that_keeps_moving_are_announced_too(tmp_path):
+    path = make_run(tmp_path, [("x", "hormozi"), ("x", "naval")], link=None)
+    x = FakePlatform("x")
+    fired = []
+
+    def durable(paths, moment):
+        if moment == "intent":
+            raise ledger.Replan("push rejected: the branch moved")
+
+    outcomes = ledger.Publisher(parse_config({}), connector_for=lambda name: FakeConnector(name, x), sleep=lambda s: None,
+                                fire=fired.append, durable=durable).publish_run(path)
+    assert fired == outcomes and [(o.post_id, o.status) for o in fired] == [("x-hormozi", "deferred"), ("x-naval", "deferred")]
