@@ -195,3 +195,20 @@ def make_run(runs_dir: Path, posts: list[tuple[str, str]], *, video_id: str = "a
     path = runfile.path_for(runs_dir, run)
     runfile.save(path, run)
     return path
+
+
+def publisher(platforms: dict[str, FakePlatform], config=None, connector: type[Connector] = FakeConnector, **kwargs):
+    """A Publisher over fake platforms that never sleeps and fires no events (unless told)."""
+    from postgen import ledger
+    from postgen.config import parse_config
+
+    kwargs.setdefault("sleep", lambda s: None)
+    kwargs.setdefault("fire", lambda o: None)
+    return ledger.Publisher(config or parse_config({}), connector_for=lambda name: connector(name, platforms[name]),
+                            **kwargs)
+
+
+def journal_lines(path: Path) -> list[dict]:
+    """The run's ledger journal (runs/ledger/<run>.jsonl), one dict a line."""
+    file = path.parent / "ledger" / f"{path.stem}.jsonl"
+    return [json.loads(line) for line in file.read_text(encoding="utf-8").splitlines()]

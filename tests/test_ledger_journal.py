@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-from ledger_fakes import FakeConnector, FakePlatform, make_run
+from ledger_fakes import FakeConnector, FakePlatform, make_run, journal_lines as lines, publisher
 
 from postgen import ledger, runfile
-from postgen.config import parse_config
 from postgen.connector import PublishError
 from postgen.ledger import journal
 from postgen.models import PostState
 
 FIVE = ("hormozi", "garyvee", "naval", "storytelling", "aida")
-
-
-def publisher(platforms: dict[str, FakePlatform], config=None, **kwargs):
-    return ledger.Publisher(config or parse_config({}), connector_for=lambda name: FakeConnector(name, platforms[name]),
-                            sleep=lambda s: None, fire=lambda o: None, **kwargs)
-
-
-def lines(path: Path) -> list[dict]:
-    file = path.parent / "ledger" / f"{path.stem}.jsonl"
-    return [json.loads(line) for line in file.read_text(encoding="utf-8").splitlines()]
 
 
 def test_every_intent_and_outcome_is_a_line_with_the_post_fields_after_it(tmp_path):

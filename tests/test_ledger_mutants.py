@@ -16,22 +16,13 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from ledger_fakes import FakeConnector, FakePlatform, make_run
+from ledger_fakes import FakeConnector, FakePlatform, make_run, journal_lines as lines, publisher
 
 from postgen import ledger, runfile
 from postgen.config import parse_config
 from postgen.connector import PublishError
 from postgen.ledger.journal import Journal
 from postgen.models import FollowUp, PostState, Publication, utcnow
-
-
-def publisher(platforms: dict, config=None, connector=FakeConnector, **kwargs):
-    return ledger.Publisher(config or parse_config({}), connector_for=lambda name: connector(name, platforms[name]),
-                            sleep=kwargs.pop("sleep", lambda s: None), fire=lambda o: None, **kwargs)
-
-
-def lines(path: Path) -> list[dict]:
-    return [json.loads(line) for line in (path.parent / "ledger" / f"{path.stem}.jsonl").read_text().splitlines()]
 
 
 def results(path: Path, post_id: str) -> list[str]:

@@ -6,12 +6,11 @@ events and journal lines the Publisher writes."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from ledger_fakes import FakeConnector, FakePlatform, make_run
+from ledger_fakes import FakeConnector, FakePlatform, make_run, journal_lines as lines, publisher
 
 from postgen import ledger, runfile
 from postgen.config import parse_config
@@ -241,15 +240,6 @@ def test_pending_counts_every_unfinished_post_and_unapproved_ones_as_waiting(tmp
 
 
 # --------------------------------------------------------------------------- the Publisher
-
-
-def publisher(platforms: dict, config=None, connector=FakeConnector, **kwargs):
-    return ledger.Publisher(config or parse_config({}), connector_for=lambda name: connector(name, platforms[name]),
-                            sleep=kwargs.pop("sleep", lambda s: None), fire=lambda o: None, **kwargs)
-
-
-def lines(path: Path) -> list[dict]:
-    return [json.loads(line) for line in (path.parent / "ledger" / f"{path.stem}.jsonl").read_text().splitlines()]
 
 
 def journal(path: Path, post_id: str) -> list[tuple[str, str, str]]:
