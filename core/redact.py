@@ -204,7 +204,7 @@ def _redact(text: str, table: tuple[tuple[str, str], ...]) -> str:
         if value[:PARTIAL_MIN] in text:
             text = _replace_value(text, value, f"<{name}>")
     lowered = text.lower()
-    for (pattern, replacement), needs in zip(_PASSES, _NEEDS):
+    for pattern, replacement, needs in _PASSES:
         if any(word in lowered for word in needs):
             text = pattern.sub(replacement, text)
     return text
@@ -215,18 +215,17 @@ def _redact(text: str, table: tuple[tuple[str, str], ...]) -> str:
 # (`status --json` over 1,000 runs: 4.6 MB) holds none of them.
 _WORDS = ("token", "key", "secret", "password", "passwd", "pwd", "signature", "sig", "auth", "credential",
           "credentials", "sessionid", "session_id")
-_PASSES: list[tuple[re.Pattern[str], Any]] = [*_SHAPES, (_SCHEME_TOKEN, _scheme_token), (KEY_SHAPES, REDACTED),
-                                              (_PATH_TOKENS, rf"\1{REDACTED}")]
-_NEEDS: list[tuple[str, ...]] = [
-    ("@",),  # scheme://user:password@host
-    (*(w + "=" for w in _WORDS), "code="),  # a field name right before its "="
-    tuple(w + q for w in _WORDS for q in "\"'\\"),  # a quoted field name: its closing quote or an escape
-    ("authorization", "api-key", "auth-token", "access-token", "subscription-key", "cookie"),
-    ("bearer", "basic", "token"),
-    ("sk-", "sk_", "rk_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox", "xapp-", "akia",
-     "asia", "aiza", "hf_", "npm_", "pypi-", "eyj", ":aa", "-----begin"),
-    ("hooks.slack.com/", "discord"),
+_PASSES: list[tuple[re.Pattern[str], Any, tuple[str, ...]]] = [
+    (*_SHAPES[0], ("@",)),  # scheme://user:password@host
+    (*_SHAPES[1], (*(w + "=" for w in _WORDS), "code=")),  # a field name right before its "="
+    (*_SHAPES[2], tuple(w + q for w in _WORDS for q in "\"'\\")),  # a quoted field name: its closing quote or an escape
+    (*_SHAPES[3], ("authorization", "api-key", "auth-token", "access-token", "subscription-key", "cookie")),
+    (_SCHEME_TOKEN, _scheme_token, ("bearer", "basic", "token")),
+    (KEY_SHAPES, REDACTED, ("sk-", "sk_", "rk_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "glpat-", "xox",
+                            "xapp-", "akia", "asia", "aiza", "hf_", "npm_", "pypi-", "eyj", ":aa", "-----begin")),
+    (_PATH_TOKENS, rf"\1{REDACTED}", ("hooks.slack.com/", "discord")),
 ]
+assert len(_SHAPES) == 4, "a new shape needs its entry in _PASSES, with what it cannot match without"
 
 
 def _replace_value(text: str, value: str, label: str) -> str:

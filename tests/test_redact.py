@@ -250,7 +250,7 @@ _FRAGMENTS = [
 
 
 def _every_pass(text: str) -> str:
-    for pattern, replacement in redact_mod._PASSES:
+    for pattern, replacement, _needs in redact_mod._PASSES:
         text = pattern.sub(replacement, text)
     return text
 
